@@ -1,0 +1,102 @@
+"""Status Lambda: given a Neptune bulk-load id, say whether the load is running, done, failed, or
+could not be checked this time (CONTRACT.md). Glue only: parse, call the domain, emit telemetry.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
+
+from neptune_loader.neptune_client import Deadline, LoaderStatusApi, create_client
+from neptune_loader.settings import Settings, load_settings
+from neptune_loader.status_check import check_load_status
+from neptune_loader.validation import parse_status_event
+from neptune_loader.wait_policy import WaitPolicy
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.typing import LambdaContext
+
+SERVICE = "neptune-bulk-load"
+logger = Logger(service=os.environ.get("POWERTOOLS_SERVICE_NAME", SERVICE))
+metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "NeptuneBulkLoad"))
+tracer = Tracer(service=os.environ.get("POWERTOOLS_SERVICE_NAME", SERVICE))
+# Leave room for the runtime before Lambda's own timeout.
+CONTEXT_MARGIN_SECONDS = 1.0
+
+
+@cache
+def _settings() -> Settings:
+    return load_settings(os.environ)
+
+
+@cache
+def _api() -> LoaderStatusApi:
+    # Created on first use and kept for the container's life: one client, one connection pool.
+    settings = _settings()
+    return LoaderStatusApi(create_client(settings), settings)
+
+
+def _deadline(context: LambdaContext | None) -> Deadline:
+    deadline = Deadline()
+    if context is not None:
+        remaining = context.get_remaining_time_in_millis() / 1000 - CONTEXT_MARGIN_SECONDS
+        deadline.seconds = min(deadline.seconds, max(0.0, remaining))
+    return deadline
+
+
+def _record_metrics(result: dict[str, Any]) -> None:
+    metrics.add_dimension(name="State", value=result["state"])
+    metrics.add_metric(name="StatusChecks", unit=MetricUnit.Count, value=1)
+    if result["terminal"]:
+        progress = result["progress"]
+        errors = (
+            progress["parsingErrors"]
+            + progress["datatypeMismatchErrors"]
+            + progress["insertErrors"]
+        )
+        metrics.add_metric(
+            name="RecordsLoaded", unit=MetricUnit.Count, value=progress["totalRecords"]
+        )
+        metrics.add_metric(name="RecordErrors", unit=MetricUnit.Count, value=errors)
+        metrics.add_metric(
+            name="LoadSeconds", unit=MetricUnit.Seconds, value=progress["totalTimeSpent"]
+        )
+
+
+@logger.inject_lambda_context(clear_state=True)
+@metrics.log_metrics(capture_cold_start_metric=True)
+@tracer.capture_lambda_handler(capture_response=False)
+def handler(event: Any, context: LambdaContext) -> dict[str, Any]:
+    """Return the normalized status of the load named in ``event``.
+
+    Raises `InvalidInputError` (before any call to Neptune) for a bad event.
+    """
+    request = parse_status_event(event)
+    logger.set_correlation_id(request.load_id)
+    tracer.put_annotation(key="loadId", value=request.load_id)
+    settings = _settings()
+    policy = WaitPolicy(min_wait=settings.min_wait_seconds, max_wait=settings.max_wait_seconds)
+    result = check_load_status(
+        _api(),
+        request,
+        policy,
+        _deadline(context),
+        max_errors_fetched=settings.max_errors_fetched,
+    )
+    _record_metrics(result)
+    logger.info(
+        "Load status checked",
+        extra={
+            "state": result["state"],
+            "neptuneStatus": result["neptuneStatus"],
+            "reason": result["reason"],
+            "nextWaitSeconds": result["nextWaitSeconds"],
+            "totalRecords": result["progress"]["totalRecords"],
+            "errorsFetched": result.get("errors", {}).get("fetched", 0),
+        },
+    )
+    return result

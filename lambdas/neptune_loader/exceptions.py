@@ -1,0 +1,37 @@
+"""Exceptions the Lambdas raise on purpose.
+
+Step Functions matches Lambda errors by the exception's class name, so these names are part of the
+interface (see CONTRACT.md): rename nothing without keeping the old name working.
+"""
+
+from __future__ import annotations
+
+
+class InvalidInputError(ValueError):
+    """The event cannot be acted on; the message names the field and the problem.
+
+    Raised before any call to Neptune.
+    """
+
+
+class ConfigurationError(RuntimeError):
+    """The function's environment is missing or malformed (a deployment problem, not a load failure)."""
+
+
+class NeptuneTransientError(RuntimeError):
+    """A call to Neptune failed in a way that may succeed if tried again later (throttling, 5xx, network).
+
+    Only raised by the start Lambda: the status Lambda reports these as ``state: RETRY`` instead.
+    """
+
+
+class NeptuneRequestRejected(RuntimeError):
+    """Neptune rejected a request permanently (bad request, access denied, limits); retrying won't help."""
+
+
+class NeptuneStartOutcomeUnknown(RuntimeError):
+    """The start request may or may not have reached Neptune (the answer was lost).
+
+    Deliberately not retried: resubmitting could start the same load twice. List the cluster's loads
+    (``GET /loader``) before starting again.
+    """

@@ -1,0 +1,102 @@
+"""The neptunedata adapter: the only module that talks to Neptune.
+
+The client is configured on purpose rather than with the SDK's defaults (which changed between
+botocore releases): short timeouts, standard retry mode with two attempts, and SigV4 only when the
+cluster uses IAM authentication. Worst case for one call: 2 x (1.5 s connect + 2 s read) + 1 s
+backoff = 8 s, so an invocation answers within 10 s even when Neptune hangs.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import boto3
+from botocore import UNSIGNED
+from botocore.config import Config
+
+if TYPE_CHECKING:
+    from mypy_boto3_neptunedata import NeptuneDataClient
+
+    from neptune_loader.settings import Settings
+
+INVOCATION_BUDGET_SECONDS = 9.0
+BACKOFF_ALLOWANCE_SECONDS = 1.0
+
+
+def create_client(settings: Settings) -> NeptuneDataClient:
+    """Create a neptunedata client for the cluster endpoint in ``settings``."""
+    config = Config(
+        connect_timeout=settings.connect_timeout,
+        read_timeout=settings.read_timeout,
+        retries={"mode": "standard", "total_max_attempts": settings.max_attempts},
+        signature_version=None if settings.iam_auth else UNSIGNED,
+        user_agent_extra="neptune-bulk-load-workflow",
+    )
+    session = boto3.session.Session()
+    return session.client(
+        "neptunedata",
+        endpoint_url=settings.endpoint,
+        region_name=settings.region,
+        config=config,
+    )
+
+
+def worst_call_seconds(settings: Settings) -> float:
+    """Upper bound of one call, botocore's retries included."""
+    per_attempt = settings.connect_timeout + settings.read_timeout
+    return settings.max_attempts * per_attempt + BACKOFF_ALLOWANCE_SECONDS
+
+
+@dataclass
+class Deadline:
+    """Time left in this invocation, so optional calls are skipped rather than overrun it."""
+
+    seconds: float = INVOCATION_BUDGET_SECONDS
+    started: float = field(default_factory=time.monotonic)
+
+    def remaining(self) -> float:
+        """Seconds left before the invocation's budget runs out."""
+        return self.seconds - (time.monotonic() - self.started)
+
+
+class LoaderStatusApi:
+    """Reads a load's status through the neptunedata client."""
+
+    def __init__(self, client: NeptuneDataClient, settings: Settings) -> None:
+        self._client = client
+        self._settings = settings
+
+    def can_call(self, deadline: Deadline) -> bool:
+        """Whether one more call fits in what is left of the invocation."""
+        return deadline.remaining() >= worst_call_seconds(self._settings)
+
+    def get_status(
+        self,
+        load_id: str,
+        *,
+        details: bool = False,
+        errors: bool = False,
+        page: int = 1,
+        errors_per_page: int = 10,
+    ) -> dict[str, Any]:
+        """Return the response's ``payload`` (an untyped document) for ``load_id``.
+
+        Raises botocore exceptions unchanged; `neptune_loader.api_errors` classifies them.
+        """
+        if errors:
+            response = self._client.get_loader_job_status(
+                loadId=load_id,
+                details=details,
+                errors=True,
+                page=page,
+                errorsPerPage=errors_per_page,
+            )
+        elif details:
+            response = self._client.get_loader_job_status(loadId=load_id, details=True)
+        else:
+            # A cheap poll: no details, no error list.
+            response = self._client.get_loader_job_status(loadId=load_id)
+        payload = response.get("payload")
+        return payload if isinstance(payload, dict) else {"_unreadable": payload}

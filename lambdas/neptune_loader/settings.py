@@ -1,0 +1,97 @@
+"""The Lambdas' settings, read from the environment once and checked, with errors naming the variable."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from neptune_loader.exceptions import ConfigurationError
+
+_TRUE = frozenset({"true", "1", "yes", "on"})
+_FALSE = frozenset({"false", "0", "no", "off"})
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Typed settings shared by both Lambdas and the command line."""
+
+    endpoint: str
+    region: str
+    iam_auth: bool = True
+    connect_timeout: float = 1.0
+    read_timeout: float = 2.0
+    max_attempts: int = 2
+    min_wait_seconds: int = 10
+    max_wait_seconds: int = 300
+    max_errors_fetched: int = 100
+    loader_role_arn: str | None = None
+
+
+def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    if raw.strip().lower() in _TRUE:
+        return True
+    if raw.strip().lower() in _FALSE:
+        return False
+    raise ConfigurationError(f"{name} must be true or false, got {raw!r}")
+
+
+def _number(env: Mapping[str, str], name: str, default: float, low: float, high: float) -> float:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigurationError(f"{name} must be a number, got {raw!r}") from None
+    if not low <= value <= high:
+        raise ConfigurationError(f"{name} must be from {low:g} to {high:g}, got {raw}")
+    return value
+
+
+def _endpoint(env: Mapping[str, str]) -> str:
+    raw = (env.get("NEPTUNE_ENDPOINT") or "").strip()
+    if not raw:
+        raise ConfigurationError(
+            "NEPTUNE_ENDPOINT is not set: use the cluster endpoint as scheme://host:port, "
+            "e.g. https://my-cluster.cluster-abc.us-east-1.neptune.amazonaws.com:8182"
+        )
+    parts = urlsplit(raw)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigurationError(f"NEPTUNE_ENDPOINT must look like https://host:8182, got {raw!r}")
+    try:
+        parts.port  # noqa: B018 - raises on a malformed port
+    except ValueError:
+        raise ConfigurationError(f"NEPTUNE_ENDPOINT has a malformed port: {raw!r}") from None
+    return raw.rstrip("/")
+
+
+def load_settings(env: Mapping[str, str]) -> Settings:
+    """Build `Settings` from an environment mapping (``os.environ`` in the Lambdas)."""
+    region = (env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "").strip()
+    if not region:
+        raise ConfigurationError(
+            "AWS_REGION is not set (the Lambda runtime sets it; set it locally)"
+        )
+    min_wait = int(_number(env, "STATUS_MIN_WAIT_SECONDS", 10, 1, 3600))
+    max_wait = int(_number(env, "STATUS_MAX_WAIT_SECONDS", 300, 1, 3600))
+    if max_wait < min_wait:
+        raise ConfigurationError(
+            f"STATUS_MAX_WAIT_SECONDS ({max_wait}) is below STATUS_MIN_WAIT_SECONDS ({min_wait})"
+        )
+    role = (env.get("LOADER_IAM_ROLE_ARN") or "").strip() or None
+    return Settings(
+        endpoint=_endpoint(env),
+        region=region,
+        iam_auth=_bool(env, "NEPTUNE_IAM_AUTH", True),
+        # Bounded so that one call, retry included, stays within 8 s (see neptune_client).
+        connect_timeout=_number(env, "NEPTUNE_CONNECT_TIMEOUT", 1.0, 0.1, 1.5),
+        read_timeout=_number(env, "NEPTUNE_READ_TIMEOUT", 2.0, 0.1, 2.0),
+        min_wait_seconds=min_wait,
+        max_wait_seconds=max_wait,
+        max_errors_fetched=int(_number(env, "STATUS_MAX_ERRORS_FETCHED", 100, 0, 1000)),
+        loader_role_arn=role,
+    )

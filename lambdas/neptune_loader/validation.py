@@ -1,0 +1,108 @@
+"""Input parsing for both Lambdas: every problem becomes an `InvalidInputError` naming the field.
+
+Plain functions and dataclasses rather than Pydantic: the status Lambda runs thousands of times per
+load fleet and Pydantic roughly adds a third to its cold start (see docs/benchmarks.md).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from neptune_loader.exceptions import InvalidInputError
+
+MAX_LOAD_ID_LENGTH = 64
+_UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+MAX_ERRORS_PER_PAGE = 100
+MAX_PAGE = 10_000  # Neptune keeps at most 10,000 error details per load.
+MAX_COUNTER = 1_000_000
+
+
+@dataclass(frozen=True)
+class StatusRequest:
+    """A validated request to the status Lambda."""
+
+    load_id: str
+    include_errors: bool = False
+    page: int = 1
+    errors_per_page: int = 10
+    checks: int = 0
+    consecutive_retries: int = 0
+
+
+def validate_load_id(value: object, field: str = "loadId") -> str:
+    """Return ``value`` if it is a Neptune load id (a UUID string), else raise `InvalidInputError`."""
+    if value is None:
+        raise InvalidInputError(
+            f"{field} is missing: pass a Neptune load id, e.g. {{'loadId': '…'}}"
+        )
+    if not isinstance(value, str):
+        raise InvalidInputError(f"{field} must be a string, got {type(value).__name__}")
+    if not value.strip():
+        raise InvalidInputError(f"{field} is empty: pass the id returned by POST /loader")
+    if len(value) > MAX_LOAD_ID_LENGTH:
+        raise InvalidInputError(
+            f"{field} is too long ({len(value)} characters); Neptune load ids are 36-character UUIDs"
+        )
+    if not _UUID.match(value):
+        raise InvalidInputError(
+            f"{field} {value!r} is malformed; Neptune load ids are UUIDs like "
+            "'ef478d76-d9da-4d94-8ff1-08d9d4863aa5'"
+        )
+    return value.lower()
+
+
+def _find_load_id(event: dict[str, Any]) -> object:
+    """Find the load id in any of the accepted shapes (bare, raw start response, LambdaInvoke result)."""
+    if "loadId" in event:
+        return event["loadId"]
+    for wrapper in ("payload", "Payload"):
+        inner = event.get(wrapper)
+        if isinstance(inner, dict):
+            if "loadId" in inner:
+                return inner["loadId"]
+            # A LambdaInvoke result of the raw start_loader_job response: {"Payload": {"payload": {...}}}
+            nested = inner.get("payload")
+            if isinstance(nested, dict) and "loadId" in nested:
+                return nested["loadId"]
+    return None
+
+
+def _bool_option(event: dict[str, Any], key: str, default: bool) -> bool:
+    value = event.get(key, default)
+    if not isinstance(value, bool):
+        raise InvalidInputError(f"{key} must be true or false, got {value!r}")
+    return value
+
+
+def _int_option(event: dict[str, Any], key: str, default: int, low: int, high: int) -> int:
+    value = event.get(key, default)
+    # bool is an int subclass: reject it explicitly so `true` is not read as 1.
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidInputError(f"{key} must be an integer from {low} to {high}, got {value!r}")
+    if not low <= value <= high:
+        raise InvalidInputError(f"{key} must be from {low} to {high}, got {value}")
+    return value
+
+
+def parse_status_event(event: object) -> StatusRequest:
+    """Validate a status Lambda event (any of the contract's shapes) into a `StatusRequest`."""
+    if not isinstance(event, dict):
+        raise InvalidInputError(
+            f"the event must be a JSON object like {{'loadId': '…'}}, got {type(event).__name__}"
+        )
+    load_id = validate_load_id(_find_load_id(event))
+    include_errors = _bool_option(event, "includeErrors", False)
+    page = _int_option(event, "page", 1, 1, MAX_PAGE)
+    per_page = _int_option(event, "errorsPerPage", 10, 1, MAX_ERRORS_PER_PAGE)
+    if not include_errors and ("page" in event or "errorsPerPage" in event):
+        raise InvalidInputError("page and errorsPerPage only apply with includeErrors: true")
+    return StatusRequest(
+        load_id=load_id,
+        include_errors=include_errors,
+        page=page,
+        errors_per_page=per_page,
+        checks=_int_option(event, "checks", 0, 0, MAX_COUNTER),
+        consecutive_retries=_int_option(event, "consecutiveRetries", 0, 0, MAX_COUNTER),
+    )
