@@ -1,0 +1,104 @@
+"""Scripted faults: what the emulator does instead of (or before) answering a request."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+FaultKind = Literal["error", "hang", "drop", "body"]
+
+
+@dataclass
+class Fault:
+    """One scripted fault, applied to the next ``times`` matching requests (``None`` = forever).
+
+    Build them with the classmethods :meth:`error`, :meth:`hang`, :meth:`drop` and :meth:`body`.
+    ``method`` (e.g. ``"GET"``) and ``path_prefix`` (e.g. ``"/loader/"``) restrict which requests
+    the fault applies to; faults are consumed in the order they were added.
+    """
+
+    kind: FaultKind
+    times: int | None = 1
+    method: str | None = None
+    path_prefix: str | None = None
+    status: int = 500
+    code: str = "InternalFailureException"
+    message: str = "Injected fault"
+    seconds: float = 0.0
+    body_bytes: bytes = b""
+    content_type: str = "application/json"
+
+    @classmethod
+    def error(
+        cls,
+        status: int = 429,
+        code: str = "TooManyRequestsException",
+        message: str = "Too many requests, please try again later.",
+        *,
+        times: int | None = 1,
+        method: str | None = None,
+        path_prefix: str | None = None,
+    ) -> Fault:
+        """Answer with a Neptune JSON error body (``code``, ``requestId``, ``detailedMessage``)."""
+        return cls(
+            "error",
+            times=times,
+            method=method,
+            path_prefix=path_prefix,
+            status=status,
+            code=code,
+            message=message,
+        )
+
+    @classmethod
+    def hang(
+        cls,
+        seconds: float = 30.0,
+        *,
+        times: int | None = 1,
+        method: str | None = None,
+        path_prefix: str | None = None,
+    ) -> Fault:
+        """Sleep ``seconds`` before answering normally (cut short when the server stops)."""
+        return cls("hang", times=times, method=method, path_prefix=path_prefix, seconds=seconds)
+
+    @classmethod
+    def drop(
+        cls,
+        *,
+        times: int | None = 1,
+        method: str | None = None,
+        path_prefix: str | None = None,
+    ) -> Fault:
+        """Close the connection without sending any response."""
+        return cls("drop", times=times, method=method, path_prefix=path_prefix)
+
+    @classmethod
+    def body(
+        cls,
+        status: int = 200,
+        body: bytes = b"not json",
+        content_type: str = "text/html",
+        *,
+        times: int | None = 1,
+        method: str | None = None,
+        path_prefix: str | None = None,
+    ) -> Fault:
+        """Answer with an arbitrary (garbage, truncated, HTML...) body."""
+        return cls(
+            "body",
+            times=times,
+            method=method,
+            path_prefix=path_prefix,
+            status=status,
+            body_bytes=body,
+            content_type=content_type,
+        )
+
+    def matches(self, method: str, path: str) -> bool:
+        """Whether this fault applies to a request with this method and path."""
+        if self.times is not None and self.times <= 0:
+            return False
+        if self.method is not None and self.method.upper() != method.upper():
+            return False
+        return self.path_prefix is None or path.startswith(self.path_prefix)

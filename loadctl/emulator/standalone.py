@@ -1,0 +1,59 @@
+"""Run the emulator as a process: ``python -m loadctl.emulator --port 8182``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command-line options (shared with ``python -m loadctl emulator``)."""
+    parser = argparse.ArgumentParser(
+        prog="python -m loadctl.emulator",
+        description="Serve Neptune's bulk loader HTTP API locally, reading 'S3' from a folder.",
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="interface to bind (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=8182, help="port (default 8182, 0 = any free)")
+    parser.add_argument(
+        "--data-root",
+        type=Path,
+        default=Path("samples"),
+        help="folder standing in for S3: s3://bucket/prefix -> DATA_ROOT/bucket/prefix",
+    )
+    parser.add_argument(
+        "--records-per-second", type=float, default=50.0, help="load speed (default 50)"
+    )
+    parser.add_argument(
+        "--speed", type=float, default=1.0, help="simulated seconds per real second (default 1)"
+    )
+    parser.add_argument("--region", default=None, help="reject start requests for other regions")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Serve until interrupted (Ctrl-C); returns the process exit code."""
+    from loadctl.emulator.clock import RealClock
+    from loadctl.emulator.core import NeptuneLoaderEmulator
+    from loadctl.emulator.server import EmulatorServer
+
+    args = build_parser().parse_args(argv)
+    if not args.data_root.is_dir():
+        print(f"data root {args.data_root} is not a folder", file=sys.stderr)
+        return 2
+    emulator = NeptuneLoaderEmulator(
+        data_root=args.data_root,
+        clock=RealClock(speed=args.speed),
+        records_per_second=args.records_per_second,
+        region=args.region,
+    )
+    server = EmulatorServer(emulator, args.host, args.port)
+    print(f"Neptune loader emulator on {server.endpoint} (data root {args.data_root})", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        print("stopping", file=sys.stderr)
+    finally:
+        server.stop()
+    return 0
