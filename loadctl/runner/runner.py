@@ -133,7 +133,7 @@ class WorkflowRunner:
         functions: Sequence[LambdaFunctionSpec],
         *,
         neptune_endpoint: str,
-        on_wait: Callable[[float], None] | None = None,
+        on_wait: Callable[[float], object] | None = None,
         region: str = "us-east-1",
         environment: dict[str, str] | None = None,
     ) -> None:
@@ -190,7 +190,7 @@ class WorkflowRunner:
         return env
 
     def __enter__(self) -> WorkflowRunner:
-        import boto3  # type: ignore[import-untyped]
+        import boto3
         from moto import mock_aws
 
         # The interpreter logs every failure it handles (Catch, Fail) at ERROR with a full dump.
