@@ -369,8 +369,9 @@ class NeptuneLoaderEmulator:
     def _advance(self) -> None:
         """Bring the timeline up to now: end the running load when due, start queued ones."""
         now = self.clock.now()
+        free_at = now  # when the running slot became free
         while True:
-            self._fail_unsatisfied_dependents()
+            self._fail_unsatisfied_dependents(free_at)
             if self._running is not None:
                 job = self._jobs.get(self._running)
                 if job is None:  # evicted while running (only with > 1,024 puts)
@@ -381,16 +382,15 @@ class NeptuneLoaderEmulator:
                     return
                 job.status, job.ended_at = job.terminal_status(), end
                 self._finish(job, end)
-                start_at = end
-            else:
-                start_at = now
+                free_at = end
+                continue  # its dependents may fail before the next load starts
             if not self._queue:
                 return
             head = self._jobs[self._queue[0]]
             if any(self._dependency_state(d) == "pending" for d in head.dependencies):
                 return  # FIFO: the head waits for its dependencies, and so does everyone else
             self._queue.pop(0)
-            self._start(head, start_at)
+            self._start(head, free_at)
 
     def _start(self, job: LoadJob, at: float) -> None:
         parsed = self._load_files(job)
@@ -413,7 +413,7 @@ class NeptuneLoaderEmulator:
             return "ok"
         return "pending" if dependency.status in jobs.ACTIVE_STATUSES else "failed"
 
-    def _fail_unsatisfied_dependents(self) -> None:
+    def _fail_unsatisfied_dependents(self, at: float) -> None:
         # Repeats until nothing changes, so failures cascade to indirect dependents too.
         changed = True
         while changed:
@@ -422,7 +422,7 @@ class NeptuneLoaderEmulator:
                 job = self._jobs[load_id]
                 if any(self._dependency_state(d) == "failed" for d in job.dependencies):
                     self._queue.remove(load_id)
-                    job.status, job.ended_at = jobs.DEPENDENCY_FAILED, self.clock.now()
+                    job.status, job.ended_at = jobs.DEPENDENCY_FAILED, at
                     changed = True
 
     def _previous_run(self, source: str, mode: str) -> LoadJob | None:

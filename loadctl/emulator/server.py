@@ -78,6 +78,7 @@ class EmulatorServer:
 
 class _LoaderHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, like botocore's connection pool expects
+    disable_nagle_algorithm = True  # headers and body go out as separate writes: no 40 ms stalls
     server: _HttpServer
 
     def setup(self) -> None:
