@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from loadctl.emulator import ManualClock, NeptuneLoaderEmulator
-from tests.emulator.conftest import (
+from tests.emulator.emulator_helpers import (
     BROKEN_SOURCE,
     GOOD_SOURCE,
     RECORDS_PER_SECOND,
@@ -16,6 +15,9 @@ from tests.emulator.conftest import (
     count_records,
     start_request,
 )
+
+if TYPE_CHECKING:
+    from loadctl.emulator import ManualClock, NeptuneLoaderEmulator
 
 GOOD_RECORDS = count_records(SAMPLES / "neptune-samples" / "good")
 START = 1_700_000_000
