@@ -200,7 +200,9 @@ class NeptuneLoaderEmulator:
         """Track a frozen load that reports ``status`` (any string) forever; returns its id.
 
         ``overall`` is merged over defaults; ``feed_count`` defaults to ``[{status: 1}]`` and is
-        absent for ``LOAD_IN_QUEUE``; ``error_logs`` are served paged like real ones.
+        absent for ``LOAD_IN_QUEUE``; ``error_logs`` are served paged like real ones. A frozen
+        load never takes the running slot or the queue, whatever its status; it can be cancelled
+        while its status is an active one.
         """
         with self._lock:
             self._advance()
@@ -320,8 +322,8 @@ class NeptuneLoaderEmulator:
         with self._lock:
             self._advance()
             newest_first = list(reversed(self._jobs.values()))
-        queued = [j.load_id for j in newest_first if j.status == jobs.IN_QUEUE]
-        others = [j.load_id for j in newest_first if j.status != jobs.IN_QUEUE]
+            queued = [j.load_id for j in newest_first if j.status == jobs.IN_QUEUE]
+            others = [j.load_id for j in newest_first if j.status != jobs.IN_QUEUE]
         return ((queued if include_queued else []) + others)[:limit]
 
     def cancel(self, load_id: str) -> None:

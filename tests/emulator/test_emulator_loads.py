@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import Any
 
 import pytest
 
+from loadctl.emulator import ManualClock, NeptuneLoaderEmulator
 from tests.emulator.emulator_helpers import (
     BROKEN_SOURCE,
     GOOD_SOURCE,
@@ -15,9 +17,6 @@ from tests.emulator.emulator_helpers import (
     count_records,
     start_request,
 )
-
-if TYPE_CHECKING:
-    from loadctl.emulator import ManualClock, NeptuneLoaderEmulator
 
 GOOD_RECORDS = count_records(SAMPLES / "neptune-samples" / "good")
 START = 1_700_000_000
@@ -317,3 +316,28 @@ def test_a_stalled_load_stays_in_progress(
     assert status(client, load_id)["overallStatus"]["status"] == "LOAD_IN_PROGRESS"
     with pytest.raises(client.exceptions.BadRequestException):
         start(client)
+
+
+def test_only_the_last_10000_error_details_are_kept(tmp_path: Path) -> None:
+    # Given a bucket folder with one file of 10,005 lines that do not parse
+    bucket = tmp_path / "big-bucket" / "data"
+    bucket.mkdir(parents=True)
+    bad_lines = "".join(f"v{n},person,{n}\n" for n in range(10_005))
+    (bucket / "vertices.csv").write_text("~id,~label\n" + bad_lines)
+    clock = ManualClock()
+    emulator = NeptuneLoaderEmulator(data_root=tmp_path, clock=clock, records_per_second=1e6)
+    request = {**start_request("s3://big-bucket/data"), "failOnError": "FALSE"}
+    request["region"] = request.pop("s3BucketRegion")
+    load_id = emulator.start_load(request)
+    clock.advance(60)
+
+    # When the last pages of errors are read
+    last = emulator.status(load_id, errors=True, page=1_000, errors_per_page=10)
+    beyond = emulator.status(load_id, errors=True, page=1_001, errors_per_page=10)
+    first = emulator.status(load_id, errors=True)
+
+    # Then every error is counted, but only the newest 10,000 details are listed
+    assert last["overallStatus"]["parsingErrors"] == 10_005
+    assert last["errors"]["endIndex"] == 10_000
+    assert beyond["errors"]["errorLogs"] == []
+    assert first["errors"]["errorLogs"][0]["recordNum"] == 7  # lines 2..6 were dropped
