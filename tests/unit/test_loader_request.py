@@ -54,7 +54,10 @@ def test_full_request_is_normalized() -> None:
     assert sent["userProvidedEdgeIds"] is True
     assert sent["updateSingleCardinalityProperties"] is False
     assert sent["iamRoleArn"] == f"{ROLE},arn:aws:iam::210987654321:role/Chained"
-    assert sent["parserConfiguration"] == {"baseUri": "http://example.org/", "allowEmptyStrings": "true"}
+    assert sent["parserConfiguration"] == {
+        "baseUri": "http://example.org/",
+        "allowEmptyStrings": "true",
+    }
 
 
 GOOD = {"source": "s3://bucket/data/", "format": "csv"}

@@ -32,7 +32,9 @@ def test_table_covers_exactly_the_15_documented_statuses() -> None:
 
 
 @pytest.mark.parametrize(("status", "expected"), sorted(EXPECTED.items()))
-def test_each_documented_status_maps_as_documented(status: str, expected: tuple[State, bool]) -> None:
+def test_each_documented_status_maps_as_documented(
+    status: str, expected: tuple[State, bool]
+) -> None:
     rule, reason = classify(status)
     assert (rule.state, rule.retryable) == expected
     assert reason == status

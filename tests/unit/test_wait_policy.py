@@ -10,7 +10,9 @@ from neptune_loader.wait_policy import WaitPolicy, completed_fraction, next_wait
 POLICY = WaitPolicy(min_wait=10, max_wait=300, queued_wait=60)
 
 
-def wait(state: State, status: str | None = "LOAD_IN_PROGRESS", elapsed: float = 0, feeds=None, retries=0):
+def wait(
+    state: State, status: str | None = "LOAD_IN_PROGRESS", elapsed: float = 0, feeds=None, retries=0
+):
     return next_wait_seconds(
         POLICY,
         state=state,
