@@ -1,0 +1,1 @@
+"""CDK infrastructure for the Neptune bulk-load workflow (constructs, stacks, settings)."""

@@ -1,0 +1,1 @@
+"""Reusable constructs: the house Lambda, the load status poller, the workflow, monitoring."""

@@ -1,0 +1,207 @@
+"""The bulk-load state machine: start a load (or take a load id), then wait and check.
+
+Input is either a Neptune loader request (camelCase keys, as the start Lambda takes) or
+``{"loadId": "..."}`` for a load started elsewhere. The success output is the final status
+object. A load that fails with ``retryable: true`` is resubmitted with mode ``RESUME`` up to
+``max_resubmits`` times (only loads this execution started: a watched load has no request).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_stepfunctions as sfn
+from aws_cdk import aws_stepfunctions_tasks as tasks
+from constructs import Construct
+
+from infrastructure.constructs.load_status_poller import (
+    ERROR_INVALID_INPUT,
+    ERROR_LOAD_FAILED,
+    ERROR_STATUS_UNAVAILABLE,
+    EVENTS_PER_SIMPLE_STATE,
+    HISTORY_EVENT_LIMIT,
+    LAMBDA_INVALID_INPUT_ERROR,
+    LAMBDA_SERVICE_ERRORS,
+    LambdaRetryPolicy,
+    LoadStatusPoller,
+    task_max_events,
+)
+
+if TYPE_CHECKING:
+    from infrastructure.settings import PollSettings
+
+# Error names the start Lambda raises (its exception class names).
+NEPTUNE_TRANSIENT_ERROR = "NeptuneTransientError"
+NEPTUNE_REQUEST_REJECTED = "NeptuneRequestRejected"
+
+# Neptune's transient start errors (throttling, 5xx) get a slower backoff than Lambda's own.
+START_TRANSIENT_RETRY = LambdaRetryPolicy(
+    interval_seconds=5, max_attempts=3, backoff_rate=2.0, max_delay_seconds=60
+)
+
+
+class BulkLoadWorkflow(Construct):
+    """The state machine with its log group.
+
+    Attributes
+    ----------
+    state_machine
+        The Standard state machine (X-Ray tracing, all events logged).
+    log_group
+        The state machine's execution log group.
+    poller
+        The wait-and-check fragment inside it.
+    max_history_events
+        Worst-case history events of one execution, checked against the 25,000 limit.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        start_function: lambda_.IFunction,
+        status_function: lambda_.IFunction,
+        poll: PollSettings,
+        max_resubmits: int,
+        timeout: Duration,
+        log_retention: logs.RetentionDays,
+        lambda_retry: LambdaRetryPolicy | None = None,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        retry = lambda_retry or LambdaRetryPolicy()
+
+        invalid_input = sfn.Fail(
+            self,
+            "InvalidWorkflowInput",
+            error=ERROR_INVALID_INPUT,
+            cause="Input must be a Neptune loader request (with 'source') or {\"loadId\": ...}",
+        )
+        # The start Lambda's error Cause is already a JSON string (errorMessage, errorType).
+        start_invalid = sfn.Fail(
+            self, "StartInvalidInput", error=ERROR_INVALID_INPUT, cause_path="$.startError.Cause"
+        )
+        # Neptune refused the request for good (e.g. no access to the source): the load failed
+        # before it existed, so the closest contract name is NeptuneLoadFailed.
+        start_rejected = sfn.Fail(
+            self, "StartRejected", error=ERROR_LOAD_FAILED, cause_path="$.startError.Cause"
+        )
+        start_unavailable = sfn.Fail(
+            self,
+            "StartUnavailable",
+            error=ERROR_STATUS_UNAVAILABLE,
+            cause_path="$.startError.Cause",
+        )
+
+        prepare_request = sfn.Pass(
+            self,
+            "PrepareLoadRequest",
+            parameters={"request.$": "$", "resubmit": {"count": 0, "override": {"mode": "RESUME"}}},
+        )
+        start_load = tasks.LambdaInvoke(
+            self,
+            "StartLoad",
+            lambda_function=start_function,
+            payload=sfn.TaskInput.from_json_path_at("$.request"),
+            payload_response_only=True,
+            retry_on_service_exceptions=False,
+            result_path="$.start",
+        )
+        retry.apply(start_load, LAMBDA_SERVICE_ERRORS)
+        START_TRANSIENT_RETRY.apply(start_load, (NEPTUNE_TRANSIENT_ERROR,))
+        start_load.add_catch(
+            start_invalid, errors=[LAMBDA_INVALID_INPUT_ERROR], result_path="$.startError"
+        )
+        start_load.add_catch(
+            start_rejected, errors=[NEPTUNE_REQUEST_REJECTED], result_path="$.startError"
+        )
+        start_load.add_catch(start_unavailable, errors=[sfn.Errors.ALL], result_path="$.startError")
+
+        watch_load = sfn.Pass(
+            self,
+            "WatchExistingLoad",
+            comment="A load started elsewhere: no request, so it is never resubmitted",
+            parameters={"start": {"loadId.$": "$.loadId"}},
+        )
+
+        can_resubmit: sfn.Choice | None = None
+        if max_resubmits > 0:
+            can_resubmit = sfn.Choice(self, "CanResubmit")
+        self.poller = LoadStatusPoller(
+            self,
+            "Poller",
+            status_function=status_function,
+            load_id_path="$.start.loadId",
+            result_path="$.loadStatus",
+            max_checks=poll.max_checks,
+            max_total_wait=Duration.seconds(poll.max_total_wait_seconds),
+            max_consecutive_retries=poll.max_consecutive_retries,
+            initial_wait=Duration.seconds(poll.initial_wait_seconds),
+            on_resumable_failure=can_resubmit,
+            lambda_retry=retry,
+        )
+        if can_resubmit is not None:
+            prepare_resubmit = sfn.Pass(
+                self,
+                "PrepareResubmit",
+                comment="Same request with mode RESUME: Neptune skips the files already loaded",
+                parameters={
+                    "request.$": "States.JsonMerge($.request, $.resubmit.override, false)",
+                    "resubmit": {
+                        "count.$": "States.MathAdd($.resubmit.count, 1)",
+                        "override.$": "$.resubmit.override",
+                    },
+                },
+            )
+            prepare_resubmit.next(start_load)
+            can_resubmit.when(
+                sfn.Condition.not_(sfn.Condition.is_present("$.resubmit.count")),
+                self.poller.load_failed,
+            ).when(
+                sfn.Condition.number_less_than("$.resubmit.count", max_resubmits),
+                prepare_resubmit,
+            ).otherwise(self.poller.load_failed)
+
+        route_input = (
+            sfn.Choice(self, "RouteInput")
+            .when(sfn.Condition.is_present("$.source"), prepare_request)
+            .when(sfn.Condition.is_present("$.loadId"), watch_load)
+            .otherwise(invalid_input)
+        )
+        prepare_request.next(start_load).next(self.poller)
+        watch_load.next(self.poller)
+        self.poller.next(sfn.Succeed(self, "Succeeded", output_path="$.loadStatus"))
+
+        start_attempts = 1 + retry.max_attempts + START_TRANSIENT_RETRY.max_attempts
+        attempt_events = (
+            2 * EVENTS_PER_SIMPLE_STATE  # prepare pass, and CanResubmit on the way back
+            + task_max_events(start_attempts)
+            + self.poller.max_history_events
+        )
+        # Execution started/ended and the input router.
+        self.max_history_events = 2 + EVENTS_PER_SIMPLE_STATE + (1 + max_resubmits) * attempt_events
+        if self.max_history_events > HISTORY_EVENT_LIMIT:
+            raise ValueError(
+                f"max_checks={poll.max_checks} with max_resubmits={max_resubmits} allows up to "
+                f"{self.max_history_events} history events per execution, over the Step "
+                f"Functions limit of {HISTORY_EVENT_LIMIT}: lower pollMaxChecks or maxResubmits"
+            )
+
+        self.log_group = logs.LogGroup(
+            self, "ExecutionLogs", retention=log_retention, removal_policy=RemovalPolicy.DESTROY
+        )
+        self.state_machine = sfn.StateMachine(
+            self,
+            "StateMachine",
+            comment="Start or watch a Neptune bulk load until it ends",
+            definition_body=sfn.DefinitionBody.from_chainable(route_input),
+            state_machine_type=sfn.StateMachineType.STANDARD,
+            timeout=timeout,
+            tracing_enabled=True,
+            logs=sfn.LogOptions(
+                destination=self.log_group, level=sfn.LogLevel.ALL, include_execution_data=True
+            ),
+        )

@@ -1,0 +1,119 @@
+"""The one way this project builds a Lambda function.
+
+Runtime, architecture, tracing, JSON logs, a log group with retention, Powertools settings and
+VPC placement are decided here once, so the two functions cannot drift apart. The code is the
+shared ``lambdas/`` asset root; third-party packages come from a layer that ``make`` builds with
+``pip --platform`` (no Docker at synth).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from constructs import Construct
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+LAMBDA_ASSET_DIR = PROJECT_ROOT / "lambdas"
+LAYER_DIR = PROJECT_ROOT / "build" / "layer"
+
+# The layer is built for exactly this runtime and architecture (see the Makefile's
+# LAMBDA_PYTHON / LAMBDA_PLATFORM); change them together.
+RUNTIME = lambda_.Runtime.PYTHON_3_13
+ARCHITECTURE = lambda_.Architecture.ARM_64
+
+# Test imports create __pycache__ inside lambdas/; excluding it keeps the asset hash stable.
+ASSET_EXCLUDES = ["__pycache__", "*.pyc", "requirements.txt"]
+
+
+def dependency_layer(
+    scope: Construct, construct_id: str, *, layer_dir: Path = LAYER_DIR
+) -> lambda_.LayerVersion:
+    """Package the pinned boto3/botocore/Powertools tree that ``make`` built as a layer.
+
+    Raises
+    ------
+    FileNotFoundError
+        If the layer has not been built; the message says which command builds it.
+    """
+    if not (layer_dir / "python").is_dir():
+        raise FileNotFoundError(
+            f"Lambda dependency layer not found at {layer_dir / 'python'}: "
+            "run `make synth` (or `make install`) to build it before synthesizing"
+        )
+    return lambda_.LayerVersion(
+        scope,
+        construct_id,
+        code=lambda_.Code.from_asset(str(layer_dir), exclude=[".installed", "__pycache__"]),
+        compatible_runtimes=[RUNTIME],
+        compatible_architectures=[ARCHITECTURE],
+        description="Pinned boto3, botocore and Powertools for the bulk-load functions",
+    )
+
+
+class HouseLambda(Construct):
+    """A Python Lambda function with the house defaults, placed in the cluster's VPC.
+
+    Attributes
+    ----------
+    function
+        The Lambda function.
+    log_group
+        Its log group (retention set, deleted with the stack).
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        handler: str,
+        description: str,
+        layer: lambda_.ILayerVersion,
+        vpc: ec2.IVpc,
+        subnets: Sequence[ec2.ISubnet],
+        security_group: ec2.ISecurityGroup,
+        environment: Mapping[str, str],
+        service_name: str,
+        metrics_namespace: str,
+        log_retention: logs.RetentionDays,
+        timeout: Duration,
+        memory_size: int = 256,
+        log_level: str = "INFO",
+        asset_dir: Path = LAMBDA_ASSET_DIR,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.log_group = logs.LogGroup(
+            self,
+            "LogGroup",
+            retention=log_retention,
+            removal_policy=RemovalPolicy.DESTROY,
+        )
+        self.function = lambda_.Function(
+            self,
+            "Function",
+            description=description,
+            runtime=RUNTIME,
+            architecture=ARCHITECTURE,
+            handler=handler,
+            code=lambda_.Code.from_asset(str(asset_dir), exclude=ASSET_EXCLUDES),
+            layers=[layer],
+            timeout=timeout,
+            memory_size=memory_size,
+            tracing=lambda_.Tracing.ACTIVE,
+            logging_format=lambda_.LoggingFormat.JSON,
+            log_group=self.log_group,
+            vpc=vpc,
+            vpc_subnets=ec2.SubnetSelection(subnets=list(subnets)),
+            security_groups=[security_group],
+            environment={
+                "POWERTOOLS_SERVICE_NAME": service_name,
+                "POWERTOOLS_METRICS_NAMESPACE": metrics_namespace,
+                "POWERTOOLS_LOG_LEVEL": log_level,
+                **environment,
+            },
+        )

@@ -1,0 +1,1 @@
+"""Deployable stacks."""
