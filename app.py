@@ -3,7 +3,10 @@
 
 from __future__ import annotations
 
+import json
 import sys
+from pathlib import Path
+from typing import Any
 
 from aws_cdk import App, Validations
 from cdk_nag import AwsSolutionsChecks
@@ -32,6 +35,14 @@ SETTINGS_KEYS = (
     "logRetentionDays",
     "alarmTopicArn",
 )
+
+
+CDK_JSON = Path(__file__).resolve().parent / "cdk.json"
+
+
+def cdk_json_context(path: Path = CDK_JSON) -> dict[str, Any]:
+    """The ``context`` of ``cdk.json``: what ``cdk synth`` passes to the app (for tests, tools)."""
+    return dict(json.loads(path.read_text(encoding="utf-8"))["context"])
 
 
 def build_app(app: App | None = None) -> tuple[App, BulkLoadStack]:

@@ -106,10 +106,17 @@ class BulkLoadStack(Stack):
             description="Bulk-load Lambdas: egress only to the Neptune port",
             allow_all_outbound=False,
         )
-        # Adds the egress rule here and the matching ingress rule on the cluster's group.
-        lambda_sg.connections.allow_to(
-            neptune_sg,
-            ec2.Port.tcp(settings.neptune_port),
+        neptune_port = ec2.Port.tcp(settings.neptune_port)
+        # Inline egress (the group's only outbound rule, so CloudFormation adds no allow-all),
+        # and the matching ingress on the cluster's group so the port is reachable.
+        lambda_sg.add_egress_rule(
+            ec2.Peer.security_group_id(settings.neptune_security_group_id),
+            neptune_port,
+            "Neptune loader API",
+        )
+        neptune_sg.add_ingress_rule(
+            ec2.Peer.security_group_id(lambda_sg.security_group_id),
+            neptune_port,
             "Neptune loader API from the bulk-load Lambdas",
         )
 

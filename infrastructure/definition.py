@@ -1,0 +1,189 @@
+"""Read the synthesized state machine back as plain JSON, for local runners and validators.
+
+The CDK template holds the definition as an ``Fn::Join`` of strings and ``Fn::GetAtt`` tokens for
+the function ARNs. :func:`resolve_definition` substitutes given ARNs and returns the exact ASL
+that would be deployed; :func:`find_functions` says which function is which (by handler) and
+what it is configured with. Pure stdlib: no CDK import, so it is cheap to use from any tool.
+
+Example::
+
+    template = load_template()
+    functions = find_functions(template)
+    arns = {role: f"arn:aws:lambda:us-east-1:123456789012:function:{role}" for role in functions}
+    definition = resolve_definition(template, arns)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+STACK_NAME = "NeptuneBulkLoad"
+DEFAULT_TEMPLATE = Path(__file__).resolve().parents[1] / "cdk.out" / f"{STACK_NAME}.template.json"
+
+FunctionRole = Literal["status", "start"]
+HANDLER_ROLES: dict[str, FunctionRole] = {
+    "loader_status.handler.handler": "status",
+    "start_loader.handler.handler": "start",
+}
+
+# Pseudo parameters a definition may reference; overridable in resolve_definition.
+DEFAULT_PSEUDO = {
+    "AWS::Partition": "aws",
+    "AWS::Region": "us-east-1",
+    "AWS::AccountId": "123456789012",
+}
+
+
+class DefinitionError(ValueError):
+    """The template does not hold what this module expects (no state machine, unknown token)."""
+
+
+@dataclass(frozen=True)
+class FunctionInfo:
+    """One Lambda function of the template.
+
+    Attributes
+    ----------
+    role
+        ``"status"`` or ``"start"`` (from the handler string).
+    logical_id
+        Its CloudFormation logical id (what the definition's ``Fn::GetAtt`` references).
+    handler
+        The handler string, e.g. ``loader_status.handler.handler``.
+    environment
+        Its environment variables (plain strings).
+    timeout_seconds
+        The function timeout.
+    """
+
+    role: FunctionRole
+    logical_id: str
+    handler: str
+    environment: dict[str, str]
+    timeout_seconds: int
+
+
+def load_template(
+    source: str | Path | Mapping[str, Any] | Any = DEFAULT_TEMPLATE,
+) -> dict[str, Any]:
+    """Return the template as a dict from a path, a dict, or an ``assertions.Template``."""
+    if hasattr(source, "to_json"):
+        return dict(source.to_json())
+    if isinstance(source, Mapping):
+        return dict(source)
+    path = Path(source)
+    if not path.is_file():
+        raise DefinitionError(f"{path} not found: run `make synth` first")
+    return dict(json.loads(path.read_text(encoding="utf-8")))
+
+
+def _resources(template: Mapping[str, Any], resource_type: str) -> dict[str, dict[str, Any]]:
+    return {
+        logical_id: resource
+        for logical_id, resource in template.get("Resources", {}).items()
+        if resource.get("Type") == resource_type
+    }
+
+
+def find_functions(template: Mapping[str, Any]) -> dict[FunctionRole, FunctionInfo]:
+    """The status and start functions of ``template``, keyed by role."""
+    found: dict[FunctionRole, FunctionInfo] = {}
+    for logical_id, resource in _resources(template, "AWS::Lambda::Function").items():
+        properties = resource.get("Properties", {})
+        role = HANDLER_ROLES.get(properties.get("Handler", ""))
+        if role is None:
+            continue
+        if role in found:
+            raise DefinitionError(f"two functions with the {role} handler in the template")
+        found[role] = FunctionInfo(
+            role=role,
+            logical_id=logical_id,
+            handler=properties["Handler"],
+            environment=dict(properties.get("Environment", {}).get("Variables", {})),
+            timeout_seconds=int(properties.get("Timeout", 3)),
+        )
+    missing = set(HANDLER_ROLES.values()) - set(found)
+    if missing:
+        raise DefinitionError(f"no function with the handler for: {', '.join(sorted(missing))}")
+    return found
+
+
+def state_machine_resource(template: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
+    """The (logical id, resource) of the template's single state machine."""
+    machines = _resources(template, "AWS::StepFunctions::StateMachine")
+    if len(machines) != 1:
+        raise DefinitionError(f"expected one state machine in the template, found {len(machines)}")
+    return next(iter(machines.items()))
+
+
+def resolve_definition(
+    template: Mapping[str, Any],
+    function_arns: Mapping[str, str],
+    pseudo_parameters: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
+    """The state machine definition as plain ASL JSON with the Lambda ARNs substituted.
+
+    Parameters
+    ----------
+    template
+        The synthesized template (see :func:`load_template`).
+    function_arns
+        ARN to use per function, keyed by role (``"status"``, ``"start"``) or logical id.
+    pseudo_parameters
+        Values for ``Ref`` to ``AWS::Partition``/``AWS::Region``/``AWS::AccountId``.
+
+    Raises
+    ------
+    DefinitionError
+        If a token has no value (e.g. a function ARN was not given).
+    """
+    by_logical_id = dict(function_arns)
+    for info in find_functions(template).values():
+        if info.role in function_arns:
+            by_logical_id[info.logical_id] = function_arns[info.role]
+    pseudo = {**DEFAULT_PSEUDO, **(pseudo_parameters or {})}
+    _, machine = state_machine_resource(template)
+    definition = machine["Properties"]["DefinitionString"]
+    text = (
+        definition if isinstance(definition, str) else _resolve(definition, by_logical_id, pseudo)
+    )
+    return dict(json.loads(text))
+
+
+def _resolve(token: Any, arns: Mapping[str, str], pseudo: Mapping[str, str]) -> str:
+    if isinstance(token, str):
+        return token
+    if isinstance(token, dict) and len(token) == 1:
+        ((function, argument),) = token.items()
+        if function == "Fn::Join":
+            separator, parts = argument
+            return str(separator).join(_resolve(part, arns, pseudo) for part in parts)
+        if function == "Fn::GetAtt" and argument[1] == "Arn" and argument[0] in arns:
+            return arns[argument[0]]
+        if function == "Ref" and argument in pseudo:
+            return pseudo[argument]
+    raise DefinitionError(f"cannot resolve {token!r}: give a value for it")
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Print the resolved definition (placeholder ARNs) for validators: ``python -m ...``."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("template", nargs="?", default=str(DEFAULT_TEMPLATE))
+    args = parser.parse_args(argv)
+    template = load_template(args.template)
+    arns: dict[str, str] = {
+        role: f"arn:aws:lambda:us-east-1:123456789012:function:{info.logical_id}"
+        for role, info in find_functions(template).items()
+    }
+    json.dump(resolve_definition(template, arns), sys.stdout, indent=2)
+    sys.stdout.write("\n")
+
+
+if __name__ == "__main__":
+    main()

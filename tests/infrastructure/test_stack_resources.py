@@ -1,0 +1,249 @@
+"""Template assertions on the synthesized stack: IAM, network, functions, logs, alarms."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from aws_cdk.assertions import Capture, Match, Template
+
+from infrastructure.definition import find_functions
+
+if TYPE_CHECKING:
+    from infrastructure.settings import Settings
+
+
+def _cluster_arn(settings: Settings) -> dict[str, Any]:
+    return {
+        "Fn::Join": [
+            "",
+            [
+                "arn:",
+                {"Ref": "AWS::Partition"},
+                ":neptune-db:",
+                {"Ref": "AWS::Region"},
+                ":",
+                {"Ref": "AWS::AccountId"},
+                f":{settings.cluster_resource_id}/*",
+            ],
+        ]
+    }
+
+
+def _policy_statements_of_role(template: Template, role_logical_id: str) -> list[dict[str, Any]]:
+    policies = template.find_resources(
+        "AWS::IAM::Policy", {"Properties": {"Roles": [{"Ref": role_logical_id}]}}
+    )
+    assert policies, f"no policy attached to {role_logical_id}"
+    return [
+        statement
+        for policy in policies.values()
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+    ]
+
+
+def _role_of_function(template: Template, role: str) -> str:
+    function = find_functions(template.to_json())[role]  # type: ignore[index]
+    resource = template.to_json()["Resources"][function.logical_id]
+    return str(resource["Properties"]["Role"]["Fn::GetAtt"][0])
+
+
+def _actions(statement: dict[str, Any]) -> list[str]:
+    action = statement["Action"]
+    return [action] if isinstance(action, str) else list(action)
+
+
+def test_status_function_may_only_read_loader_status_of_the_cluster(
+    template: Template, settings: Settings
+) -> None:
+    statements = _policy_statements_of_role(template, _role_of_function(template, "status"))
+    neptune = [s for s in statements if any(a.startswith("neptune-db:") for a in _actions(s))]
+    assert neptune == [
+        {
+            "Action": "neptune-db:GetLoaderJobStatus",
+            "Effect": "Allow",
+            "Resource": _cluster_arn(settings),
+        }
+    ]
+    # Only X-Ray besides Neptune; nothing else sneaks in.
+    others = {a for s in statements if s not in neptune for a in _actions(s)}
+    assert others == {"xray:PutTelemetryRecords", "xray:PutTraceSegments"}
+
+
+def test_start_function_may_only_start_loads_on_the_cluster(
+    template: Template, settings: Settings
+) -> None:
+    statements = _policy_statements_of_role(template, _role_of_function(template, "start"))
+    neptune = [s for s in statements if any(a.startswith("neptune-db:") for a in _actions(s))]
+    assert neptune == [
+        {
+            "Action": "neptune-db:StartLoaderJob",
+            "Effect": "Allow",
+            "Resource": _cluster_arn(settings),
+        }
+    ]
+
+
+def test_state_machine_may_only_invoke_its_two_functions(template: Template) -> None:
+    functions = find_functions(template.to_json())
+    machine = next(iter(template.find_resources("AWS::StepFunctions::StateMachine").values()))
+    role = machine["Properties"]["RoleArn"]["Fn::GetAtt"][0]
+    statements = _policy_statements_of_role(template, role)
+    invoke = [s for s in statements if "lambda:InvokeFunction" in _actions(s)]
+    assert len(invoke) == 1
+    assert _actions(invoke[0]) == ["lambda:InvokeFunction"]
+    targets = {str(resource) for resource in invoke[0]["Resource"]}
+    for info in functions.values():
+        assert str({"Fn::GetAtt": [info.logical_id, "Arn"]}) in targets
+    assert all(
+        any(info.logical_id in target for info in functions.values()) for target in targets
+    ), targets
+    lambda_actions = {a for s in statements for a in _actions(s) if a.startswith("lambda:")}
+    assert lambda_actions == {"lambda:InvokeFunction"}
+
+
+def test_functions_use_the_house_defaults_and_run_in_the_vpc(
+    template: Template, settings: Settings
+) -> None:
+    security_group = Capture()
+    for handler, timeout in (
+        ("loader_status.handler.handler", 15),
+        ("start_loader.handler.handler", 30),
+    ):
+        template.has_resource_properties(
+            "AWS::Lambda::Function",
+            {
+                "Handler": handler,
+                "Runtime": "python3.13",
+                "Architectures": ["arm64"],
+                "Timeout": timeout,
+                "MemorySize": Match.any_value(),
+                "TracingConfig": {"Mode": "Active"},
+                "LoggingConfig": {"LogFormat": "JSON", "LogGroup": {"Ref": Match.any_value()}},
+                "Layers": [{"Ref": Match.string_like_regexp("^Dependencies")}],
+                "VpcConfig": {
+                    "SubnetIds": list(settings.subnet_ids),
+                    "SecurityGroupIds": [{"Fn::GetAtt": [security_group, "GroupId"]}],
+                },
+            },
+        )
+    for info in find_functions(template.to_json()).values():
+        memory = template.to_json()["Resources"][info.logical_id]["Properties"]["MemorySize"]
+        assert 128 <= memory <= 256
+
+
+def test_function_environment_follows_the_design(template: Template, settings: Settings) -> None:
+    functions = find_functions(template.to_json())
+    expected = {
+        "NEPTUNE_ENDPOINT": f"https://{settings.neptune_endpoint}:{settings.neptune_port}",
+        "NEPTUNE_IAM_AUTH": "true",
+        "STATUS_MIN_WAIT_SECONDS": str(settings.poll.status_min_wait_seconds),
+        "STATUS_MAX_WAIT_SECONDS": str(settings.poll.status_max_wait_seconds),
+        "STATUS_MAX_ERRORS_FETCHED": str(settings.poll.status_max_errors_fetched),
+        "POWERTOOLS_METRICS_NAMESPACE": "NeptuneBulkLoad",
+        "POWERTOOLS_LOG_LEVEL": "INFO",
+    }
+    for info in functions.values():
+        assert expected.items() <= info.environment.items()
+        assert info.environment["POWERTOOLS_SERVICE_NAME"]
+    assert functions["start"].environment["LOADER_IAM_ROLE_ARN"] == settings.loader_role_arn
+    assert "LOADER_IAM_ROLE_ARN" not in functions["status"].environment
+
+
+def test_lambda_security_group_egress_reaches_only_the_neptune_port(
+    template: Template, settings: Settings
+) -> None:
+    groups = template.find_resources("AWS::EC2::SecurityGroup")
+    assert len(groups) == 1, "only the Lambda security group is created"
+    logical_id = next(iter(groups))
+    # Arrays match exactly: the one Neptune rule is the group's only outbound rule.
+    template.has_resource_properties(
+        "AWS::EC2::SecurityGroup",
+        {
+            "SecurityGroupEgress": [
+                {
+                    "Description": Match.any_value(),
+                    "DestinationSecurityGroupId": settings.neptune_security_group_id,
+                    "FromPort": settings.neptune_port,
+                    "ToPort": settings.neptune_port,
+                    "IpProtocol": "tcp",
+                }
+            ]
+        },
+    )
+    assert not template.find_resources("AWS::EC2::SecurityGroupEgress")
+    template.has_resource_properties(
+        "AWS::EC2::SecurityGroupIngress",
+        {
+            "GroupId": settings.neptune_security_group_id,
+            "SourceSecurityGroupId": {"Fn::GetAtt": [logical_id, "GroupId"]},
+            "IpProtocol": "tcp",
+            "FromPort": settings.neptune_port,
+            "ToPort": settings.neptune_port,
+        },
+    )
+
+
+def test_log_groups_have_the_configured_retention(template: Template, settings: Settings) -> None:
+    groups = template.find_resources("AWS::Logs::LogGroup")
+    assert groups
+    assert {g["Properties"].get("RetentionInDays") for g in groups.values()} == {
+        settings.log_retention_days
+    }
+
+
+def test_state_machine_logs_everything_and_is_traced(template: Template) -> None:
+    template.has_resource_properties(
+        "AWS::StepFunctions::StateMachine",
+        {
+            "StateMachineType": "STANDARD",
+            "TracingConfiguration": {"Enabled": True},
+            "LoggingConfiguration": {
+                "Level": "ALL",
+                "IncludeExecutionData": True,
+                "Destinations": [
+                    {"CloudWatchLogsLogGroup": {"LogGroupArn": {"Fn::GetAtt": Match.any_value()}}}
+                ],
+            },
+        },
+    )
+
+
+def test_alarms_cover_failed_and_timed_out_executions_and_lambda_errors_and_throttles(
+    template: Template,
+) -> None:
+    for namespace, metric in (
+        ("AWS/States", "ExecutionsFailed"),
+        ("AWS/States", "ExecutionsTimedOut"),
+    ):
+        template.has_resource_properties(
+            "AWS::CloudWatch::Alarm",
+            {
+                "Namespace": namespace,
+                "MetricName": metric,
+                "Dimensions": [{"Name": "StateMachineArn", "Value": {"Ref": Match.any_value()}}],
+                "Threshold": 1,
+                "ComparisonOperator": "GreaterThanOrEqualToThreshold",
+                "TreatMissingData": "notBreaching",
+            },
+        )
+    for info in find_functions(template.to_json()).values():
+        for metric in ("Errors", "Throttles"):
+            template.has_resource_properties(
+                "AWS::CloudWatch::Alarm",
+                {
+                    "Namespace": "AWS/Lambda",
+                    "MetricName": metric,
+                    "Dimensions": [{"Name": "FunctionName", "Value": {"Ref": info.logical_id}}],
+                    "Threshold": 1,
+                },
+            )
+    # No topic configured in the example: alarms have no actions.
+    for alarm in template.find_resources("AWS::CloudWatch::Alarm").values():
+        assert "AlarmActions" not in alarm["Properties"]
+
+
+def test_no_physical_names_are_hard_coded(template: Template) -> None:
+    name_keys = ("FunctionName", "RoleName", "StateMachineName", "LogGroupName", "GroupName")
+    for logical_id, resource in template.to_json()["Resources"].items():
+        for key in name_keys:
+            assert key not in resource.get("Properties", {}), (logical_id, key)
