@@ -18,31 +18,44 @@ from loadctl.demo.scenarios import SCENARIOS, Scenario
 
 REPO_ROOT = Path(__file__).resolve().parent.parent.parent
 SAMPLES_DIR = REPO_ROOT / "samples"
-RECORDS_PER_SECOND = 50.0
+# Slow enough that the sample (about 550 records) takes a few checks to load.
+RECORDS_PER_SECOND = 3.0
 
 
 class _LiveView:
     """Prints each state entered and a progress bar for each status check, from the history."""
 
-    def __init__(self, clock: Any, out: TextIO) -> None:
-        self._clock = clock
-        self._start = clock.now()
+    def __init__(self, runner: Any, out: TextIO) -> None:
+        # History is read after the fact, so emulated time is rebuilt from the waits in order.
+        self._runner = runner
+        self._waits_passed = 0
         self._out = out
 
     def __call__(self, event: dict[str, Any]) -> None:
-        elapsed = self._clock.now() - self._start
         kind = event["type"]
+        if kind == "WaitStateExited":
+            self._waits_passed += 1
+        elapsed = sum(self._runner.current_waits[: self._waits_passed])
         if kind.endswith("StateEntered"):
             name = event["stateEnteredEventDetails"]["name"]
             self._print(f"  t+{elapsed:6.0f}s  -> {name}")
-        elif kind == "TaskSucceeded":
-            output = _json(event["taskSucceededEventDetails"].get("output"))
+        elif kind in ("TaskSucceeded", "LambdaFunctionSucceeded"):
+            details = (
+                event.get("taskSucceededEventDetails")
+                or event.get("lambdaFunctionSucceededEventDetails")
+                or {}
+            )
+            output = _json(details.get("output"))
             if isinstance(output, dict) and "progress" in output and "state" in output:
                 self._print(f"             {progress_line(output)}")
             elif isinstance(output, dict) and "loadId" in output:
                 self._print(f"             load started: {output['loadId']}")
         elif kind in ("TaskFailed", "LambdaFunctionFailed"):
-            details = event.get("taskFailedEventDetails") or {}
+            details = (
+                event.get("taskFailedEventDetails")
+                or event.get("lambdaFunctionFailedEventDetails")
+                or {}
+            )
             self._print(f"             task failed: {details.get('error')}")
 
     def _print(self, text: str) -> None:
@@ -87,7 +100,7 @@ def run_demo(
             neptune_endpoint=endpoint,
             on_wait=clock.advance,
         ) as runner:
-            result = runner.run(execution_input, on_event=_LiveView(clock, out))
+            result = runner.run(execution_input, on_event=_LiveView(runner, out))
             cold_starts = sum(w.cold_starts for w in runner.workers.values())
         wall = time.monotonic() - started
 

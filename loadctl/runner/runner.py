@@ -249,6 +249,11 @@ class WorkflowRunner:
         return self._definition
 
     @property
+    def current_waits(self) -> list[float]:
+        """Waits of the running execution so far (for live display)."""
+        return list(self._current.waits) if self._current is not None else []
+
+    @property
     def workers(self) -> dict[str, LambdaWorker]:
         """The worker of each function, by function name (cold starts, invocation counts)."""
         return self._workers
