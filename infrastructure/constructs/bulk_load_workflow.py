@@ -105,7 +105,8 @@ class BulkLoadWorkflow(Construct):
             self,
             "StartLoad",
             lambda_function=start_function,
-            payload=sfn.TaskInput.from_json_path_at("$.request"),
+            # The request is the whole payload; ResultPath still merges into the full state.
+            input_path="$.request",
             payload_response_only=True,
             retry_on_service_exceptions=False,
             result_path="$.start",

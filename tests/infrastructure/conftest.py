@@ -12,12 +12,12 @@ import pytest
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 os.environ.setdefault("JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION", "1")
 
-from aws_cdk import App  # noqa: E402
-from aws_cdk.assertions import Template  # noqa: E402
+from aws_cdk import App
+from aws_cdk.assertions import Template
 
-from app import build_app, cdk_json_context  # noqa: E402
-from infrastructure.definition import resolve_definition  # noqa: E402
-from infrastructure.settings import Settings  # noqa: E402
+from app import build_app, cdk_json_context
+from infrastructure.definition import resolve_definition
+from infrastructure.settings import Settings
 
 if TYPE_CHECKING:
     from infrastructure.stacks.bulk_load_stack import BulkLoadStack

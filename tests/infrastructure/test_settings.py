@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from infrastructure.settings import Settings, SettingsError
 from app import cdk_json_context as example_context
+from infrastructure.settings import Settings, SettingsError
 
 
 def test_example_settings_parse_into_typed_values() -> None:

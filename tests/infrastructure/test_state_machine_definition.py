@@ -1,0 +1,254 @@
+"""The deployed ASL: payloads, retries, bounds, Fail states, resubmission, validators."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+from aws_cdk import App, Stack
+from aws_cdk import aws_lambda as lambda_
+
+from infrastructure.constructs.load_status_poller import (
+    LAMBDA_SERVICE_ERRORS,
+    LoadStatusPoller,
+)
+from infrastructure.definition import find_functions, resolve_definition
+from tests.infrastructure.conftest import START_ARN, STATUS_ARN
+
+if TYPE_CHECKING:
+    from aws_cdk.assertions import Template
+
+    from infrastructure.settings import Settings
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+CONTRACT_ERRORS = {
+    "NeptuneLoadFailed",
+    "NeptuneLoadTimedOut",
+    "NeptuneStatusUnavailable",
+    "InvalidInput",
+}
+
+
+def _states(definition: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return dict(definition["States"])
+
+
+def _walk(node: Any) -> list[Any]:
+    """Every dict key and string value in ``node``."""
+    found: list[Any] = []
+    if isinstance(node, dict):
+        for key, value in node.items():
+            found.append(key)
+            found.extend(_walk(value))
+    elif isinstance(node, list):
+        for item in node:
+            found.extend(_walk(item))
+    else:
+        found.append(node)
+    return found
+
+
+def test_definition_is_classic_jsonpath(definition: dict[str, Any]) -> None:
+    tokens = [str(token) for token in _walk(definition)]
+    assert "QueryLanguage" not in tokens
+    assert "Assign" not in tokens
+    assert not any("{%" in token for token in tokens), "no JSONata expressions"
+
+
+def test_status_check_sends_the_load_id_and_counters(definition: dict[str, Any]) -> None:
+    check = _states(definition)["CheckLoadStatus"]
+    assert check["Resource"] == STATUS_ARN
+    assert check["Parameters"] == {
+        "loadId.$": "$.poll.loadId",
+        "checks.$": "$.poll.checks",
+        "consecutiveRetries.$": "$.poll.consecutiveRetries",
+    }
+    assert check["ResultPath"] == "$.loadStatus"
+
+
+def test_lambda_tasks_retry_only_lambda_service_errors_with_jitter(
+    definition: dict[str, Any],
+) -> None:
+    tasks = {name: s for name, s in _states(definition).items() if s["Type"] == "Task"}
+    assert set(tasks) == {"CheckLoadStatus", "StartLoad"}
+    for task in tasks.values():
+        lambda_retry = task["Retry"][0]
+        assert lambda_retry["ErrorEquals"] == list(LAMBDA_SERVICE_ERRORS)
+        assert lambda_retry["JitterStrategy"] == "FULL"
+        assert lambda_retry["BackoffRate"] > 1
+        assert lambda_retry["MaxDelaySeconds"] >= lambda_retry["IntervalSeconds"]
+        for retrier in task["Retry"]:
+            assert "States.ALL" not in retrier["ErrorEquals"]
+    start_transient = tasks["StartLoad"]["Retry"][1]
+    assert start_transient["ErrorEquals"] == ["NeptuneTransientError"]
+    assert start_transient["JitterStrategy"] == "FULL"
+    assert 1 <= start_transient["MaxAttempts"] <= 5
+
+
+def test_check_errors_end_in_named_fail_states(definition: dict[str, Any]) -> None:
+    states = _states(definition)
+    catches = {c["ErrorEquals"][0]: c for c in states["CheckLoadStatus"]["Catch"]}
+    assert list(catches) == ["InvalidInputError", "States.ALL"]
+
+    def fail_after(name: str) -> dict[str, Any]:
+        describe = states[name]
+        assert describe["Type"] == "Pass"
+        assert describe["Parameters"]["cause.$"].startswith("States.JsonToString(")
+        return states[describe["Next"]]
+
+    assert fail_after(catches["InvalidInputError"]["Next"])["Error"] == "InvalidInput"
+    assert fail_after(catches["States.ALL"]["Next"])["Error"] == "NeptuneStatusUnavailable"
+
+
+def test_start_errors_map_to_contract_errors(definition: dict[str, Any]) -> None:
+    states = _states(definition)
+    start = states["StartLoad"]
+    assert start["Resource"] == START_ARN
+    assert start["InputPath"] == "$.request"
+    targets = {c["ErrorEquals"][0]: states[c["Next"]]["Error"] for c in start["Catch"]}
+    assert targets == {
+        "InvalidInputError": "InvalidInput",
+        "NeptuneRequestRejected": "NeptuneLoadFailed",
+        "States.ALL": "NeptuneStatusUnavailable",
+    }
+
+
+def test_fail_states_use_contract_errors_and_plain_cause_paths(definition: dict[str, Any]) -> None:
+    fails = [s for s in _states(definition).values() if s["Type"] == "Fail"]
+    assert {f["Error"] for f in fails} == CONTRACT_ERRORS
+    for fail in fails:
+        assert "Cause" in fail or "CausePath" in fail
+        if "CausePath" in fail:
+            assert fail["CausePath"].startswith("$.")
+            assert "States." not in fail["CausePath"], "no intrinsic inside CausePath"
+
+
+def test_load_failure_cause_is_the_json_of_the_last_status(definition: dict[str, Any]) -> None:
+    states = _states(definition)
+    route = states["RouteOnState"]
+    failed = [
+        c
+        for c in route["Choices"]
+        if c.get("Variable") == "$.loadStatus.state" and c.get("StringEquals") == "FAILED"
+    ]
+    (describe_name,) = [c["Next"] for c in failed]
+    describe = states[describe_name]
+    assert describe["Parameters"] == {"cause.$": "States.JsonToString($.loadStatus)"}
+    fail = states[describe["Next"]]
+    assert fail == {"Type": "Fail", "Error": "NeptuneLoadFailed", "CausePath": "$.failure.cause"}
+
+
+def test_loop_is_bounded_by_checks_total_wait_and_consecutive_retries(
+    definition: dict[str, Any], settings: Settings
+) -> None:
+    states = _states(definition)
+    bounds = {
+        c["Variable"]: (c["NumericGreaterThanEquals"], states[c["Next"]])
+        for c in states["WithinBounds"]["Choices"]
+    }
+    assert bounds["$.poll.checks"][0] == settings.poll.max_checks
+    assert bounds["$.poll.waitedSeconds"][0] == settings.poll.max_total_wait_seconds
+    assert bounds["$.poll.consecutiveRetries"][0] == settings.poll.max_consecutive_retries
+    fails = {variable: states[s["Next"]]["Error"] for variable, (_, s) in bounds.items()}
+    assert fails == {
+        "$.poll.checks": "NeptuneLoadTimedOut",
+        "$.poll.waitedSeconds": "NeptuneLoadTimedOut",
+        "$.poll.consecutiveRetries": "NeptuneStatusUnavailable",
+    }
+    assert states["WithinBounds"]["Default"] == "WaitBeforeCheck"
+    assert states["WaitBeforeCheck"]["SecondsPath"] == "$.poll.nextWaitSeconds"
+    assert states["StartPolling"]["Parameters"]["nextWaitSeconds"] == (
+        settings.poll.initial_wait_seconds
+    )
+    count_retry = states["CountRetry"]["Parameters"]
+    assert count_retry["consecutiveRetries.$"] == "States.MathAdd($.poll.consecutiveRetries, 1)"
+    assert states["CountCheck"]["Parameters"]["consecutiveRetries"] == 0
+    assert definition["TimeoutSeconds"] == settings.workflow_timeout_seconds
+
+
+def test_unknown_states_are_not_treated_as_running(definition: dict[str, Any]) -> None:
+    states = _states(definition)
+    route = states["RouteOnState"]
+    default = states[route["Default"]]
+    assert states[default["Next"]]["Error"] == "NeptuneStatusUnavailable"
+
+
+def test_retryable_failures_are_resubmitted_with_resume_a_bounded_number_of_times(
+    definition: dict[str, Any], settings: Settings
+) -> None:
+    states = _states(definition)
+    assert states["PrepareLoadRequest"]["Parameters"]["resubmit"] == {
+        "count": 0,
+        "override": {"mode": "RESUME"},
+    }
+    can_resubmit = states["CanResubmit"]
+    (bound,) = [c for c in can_resubmit["Choices"] if "NumericLessThan" in c]
+    assert bound["NumericLessThan"] == settings.max_resubmits
+    resubmit = states[bound["Next"]]
+    assert resubmit["Parameters"]["request.$"] == (
+        "States.JsonMerge($.request, $.resubmit.override, false)"
+    )
+    assert resubmit["Next"] == "StartLoad"
+    assert states[can_resubmit["Default"]]["Next"] == "NeptuneLoadFailed"
+
+
+def test_input_routing_and_success_output(definition: dict[str, Any]) -> None:
+    states = _states(definition)
+    assert definition["StartAt"] == "RouteInput"
+    route = states["RouteInput"]
+    assert [c["Variable"] for c in route["Choices"]] == ["$.source", "$.loadId"]
+    assert states[route["Default"]]["Error"] == "InvalidInput"
+    assert states["WatchExistingLoad"]["Parameters"] == {"start": {"loadId.$": "$.loadId"}}
+    assert states["StartPolling"]["Parameters"]["loadId.$"] == "$.start.loadId"
+    assert states["Succeeded"] == {"Type": "Succeed", "OutputPath": "$.loadStatus"}
+
+
+def test_definition_passes_asl_validator(definition: dict[str, Any], tmp_path: Path) -> None:
+    path = tmp_path / "definition.json"
+    path.write_text(json.dumps(definition))
+    result = subprocess.run(
+        [str(PROJECT_ROOT / "node_modules/.bin/asl-validator"), "--json-path", str(path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_resolve_definition_refuses_unresolved_function_arns(template: Template) -> None:
+    with pytest.raises(ValueError, match="cannot resolve"):
+        resolve_definition(template.to_json(), {"status": STATUS_ARN})
+
+
+def test_resolve_definition_accepts_logical_ids(template: Template) -> None:
+    functions = find_functions(template.to_json())
+    arns = {info.logical_id: f"arn:{info.role}" for info in functions.values()}
+    definition = resolve_definition(template.to_json(), arns)
+    assert definition["States"]["CheckLoadStatus"]["Resource"] == "arn:status"
+
+
+def test_poller_rejects_max_checks_that_could_exceed_the_history_limit() -> None:
+    stack = Stack(App(), "Scratch")
+    function = lambda_.Function(
+        stack,
+        "Fn",
+        runtime=lambda_.Runtime.PYTHON_3_13,
+        handler="index.handler",
+        code=lambda_.Code.from_inline("def handler(event, context): return event"),
+    )
+    with pytest.raises(ValueError, match=r"max_checks=5000 .* over the budget of 25000"):
+        LoadStatusPoller(stack, "Poller", status_function=function, max_checks=5000)
+    fine = LoadStatusPoller(stack, "Fine", status_function=function, max_checks=1000)
+    assert fine.max_history_events <= 25_000
+
+
+def test_synth_rejects_settings_whose_resubmits_could_exceed_the_history_limit(
+    context: dict[str, Any],
+) -> None:
+    from app import build_app
+
+    with pytest.raises(ValueError, match="pollMaxChecks or maxResubmits"):
+        build_app(App(context=context | {"pollMaxChecks": 1000, "maxResubmits": 3}))
