@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import boto3
 from botocore import UNSIGNED
 from botocore.config import Config
+from botocore.parsers import ResponseParserError
 
 if TYPE_CHECKING:
     from mypy_boto3_neptunedata import NeptuneDataClient
@@ -22,6 +23,8 @@ if TYPE_CHECKING:
     from neptune_loader.settings import Settings
 
 INVOCATION_BUDGET_SECONDS = 9.0
+# What botocore's response parser raises, instead of ResponseParserError, on some malformed bodies.
+UNPARSED_BODY_ERRORS = (UnicodeDecodeError, TypeError, AttributeError)
 BACKOFF_ALLOWANCE_SECONDS = 1.0
 
 
@@ -83,20 +86,28 @@ class LoaderStatusApi:
     ) -> dict[str, Any]:
         """Return the response's ``payload`` (an untyped document) for ``load_id``.
 
-        Raises botocore exceptions unchanged; `neptune_loader.api_errors` classifies them.
+        Raises botocore exceptions (a malformed body always as ``ResponseParserError``);
+        `neptune_loader.api_errors` classifies them.
         """
-        if errors:
-            response = self._client.get_loader_job_status(
-                loadId=load_id,
-                details=details,
-                errors=True,
-                page=page,
-                errorsPerPage=errors_per_page,
-            )
-        elif details:
-            response = self._client.get_loader_job_status(loadId=load_id, details=True)
-        else:
-            # A cheap poll: no details, no error list.
-            response = self._client.get_loader_job_status(loadId=load_id)
+        try:
+            if errors:
+                response = self._client.get_loader_job_status(
+                    loadId=load_id,
+                    details=details,
+                    errors=True,
+                    page=page,
+                    errorsPerPage=errors_per_page,
+                )
+            elif details:
+                response = self._client.get_loader_job_status(loadId=load_id, details=True)
+            else:
+                # A cheap poll: no details, no error list.
+                response = self._client.get_loader_job_status(loadId=load_id)
+        except UNPARSED_BODY_ERRORS as error:
+            # botocore's parser crashes on bodies that are not UTF-8 or not a JSON object (a JSON
+            # null or list from a proxy): report them as the unreadable answer they are.
+            raise ResponseParserError(
+                f"unreadable response body ({type(error).__name__}: {str(error)[:200]})"
+            ) from error
         payload = response.get("payload")
         return payload if isinstance(payload, dict) else {"_unreadable": payload}
