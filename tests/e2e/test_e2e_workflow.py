@@ -88,7 +88,9 @@ def test_total_wait_bound_ends_in_timed_out(synthesized: SynthesizedWorkflow) ->
     assert result.cause_json["neptuneStatus"] == "LOAD_IN_PROGRESS"
     # 1800 s bound, initial wait included; every wait is at most 300 s.
     assert 1800 <= result.emulated_seconds <= 1800 + 300
-    assert result.status_checks <= 40
+    # No wait is shorter than STATUS_MIN_WAIT_SECONDS (10 s), so at most one check per 10 s.
+    assert result.status_checks <= 1800 // 10 + 1
+    assert min(result.waits) >= 10
 
 
 def test_consecutive_retry_bound_ends_in_status_unavailable(
