@@ -119,6 +119,13 @@ def _scenarios() -> list[Scenario]:
             for status in (502, 503, 504)
         ],
         Scenario(
+            "5xx with a 60,000-character error code",
+            done,
+            (Fault.error(500, "E" * 60_000, "Injected server error", times=None),),
+            "RETRY",
+            "E" * 99 + "…",
+        ),
+        Scenario(
             "one 500 (absorbed by the in-call retry)",
             failed,
             (Fault.error(500, "InternalFailureException", times=1),),
