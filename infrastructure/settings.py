@@ -91,7 +91,7 @@ class Settings:
             max_consecutive_retries=reader.integer("pollMaxConsecutiveRetries", 10, 1, 1000),
             status_min_wait_seconds=reader.integer("statusMinWaitSeconds", 10, 1, 3600),
             status_max_wait_seconds=reader.integer("statusMaxWaitSeconds", 300, 1, 3600),
-            status_max_errors_fetched=reader.integer("statusMaxErrorsFetched", 100, 1, 10000),
+            status_max_errors_fetched=reader.integer("statusMaxErrorsFetched", 100, 1, 1000),
         )
         if poll.status_min_wait_seconds > poll.status_max_wait_seconds:
             raise SettingsError(
