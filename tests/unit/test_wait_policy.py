@@ -55,3 +55,26 @@ def test_completed_fraction() -> None:
     assert completed_fraction({}) is None
     assert completed_fraction({"LOAD_COMPLETED": 3, "LOAD_IN_PROGRESS": 1}) == 0.75
     assert completed_fraction({"LOAD_FAILED": 1, "LOAD_NOT_STARTED": 1}) == 0.5
+
+
+def test_last_unfinished_file_is_checked_at_the_tail_interval() -> None:
+    # Given only the last of four files still loading, however long it has run
+    feeds = {"LOAD_COMPLETED": 3, "LOAD_IN_PROGRESS": 1}
+    # Then the wait is the tail interval: the end may come at any moment
+    assert wait(State.IN_PROGRESS, elapsed=60, feeds=feeds) == POLICY.tail_wait
+    assert wait(State.IN_PROGRESS, elapsed=3000, feeds=feeds) == POLICY.tail_wait
+    # ... unless files are so long that the tail would take more checks than the loop allows
+    long_files = wait(State.IN_PROGRESS, elapsed=60000, feeds=feeds)
+    assert long_files == round(60000 / 3 / POLICY.tail_checks_per_file)
+
+
+def test_estimate_from_finished_files_scales_with_the_files_left() -> None:
+    # 1 of 4 files done in 100 s: about 300 s left, of which the policy waits its share.
+    feeds = {"LOAD_COMPLETED": 1, "LOAD_IN_PROGRESS": 1, "LOAD_NOT_STARTED": 2}
+    assert wait(State.IN_PROGRESS, elapsed=100, feeds=feeds) == round(300 * POLICY.remaining_share)
+
+
+def test_without_progress_signal_the_wait_is_a_share_of_the_elapsed_time() -> None:
+    assert wait(State.IN_PROGRESS, elapsed=1000, feeds={"LOAD_IN_PROGRESS": 1}) == round(
+        1000 * POLICY.elapsed_share
+    )

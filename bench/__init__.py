@@ -1,0 +1,1 @@
+"""Benchmarks of the status Lambda and its wait policy (``python -m bench``)."""

@@ -1,0 +1,116 @@
+"""What one check costs in the synthesized workflow: state transitions on the loop path, history
+events, the first wait and the loop's bounds, all read from ``cdk.out`` (no CDK import)."""
+
+from __future__ import annotations
+
+import json
+from collections import deque
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+TEMPLATE = Path(__file__).resolve().parents[1] / "cdk.out" / "NeptuneBulkLoad.template.json"
+
+
+def load_definition(template_path: Path = TEMPLATE) -> dict[str, Any]:
+    """The state machine's ASL, with template tokens (function ARNs) replaced by placeholders."""
+    template = json.loads(template_path.read_text())
+    for resource in template["Resources"].values():
+        if resource["Type"] == "AWS::StepFunctions::StateMachine":
+            raw = resource["Properties"]["DefinitionString"]
+            if isinstance(raw, dict) and "Fn::Join" in raw:
+                separator, parts = raw["Fn::Join"]
+                raw = separator.join(p if isinstance(p, str) else "TOKEN" for p in parts)
+            return dict(json.loads(raw))
+    raise ValueError(f"no state machine in {template_path}")
+
+
+def _edges(state: dict[str, Any]) -> list[str]:
+    """Happy-path successors (Next, Choice branches, Default); Catch routes are failures."""
+    targets = [state["Next"]] if "Next" in state else []
+    targets += [choice["Next"] for choice in state.get("Choices", [])]
+    if "Default" in state:
+        targets.append(state["Default"])
+    return targets
+
+
+def _shortest_path(states: dict[str, Any], start: str, goal: str) -> list[str]:
+    """States entered from ``start`` (excluded) to ``goal`` (included), breadth first."""
+    previous: dict[str, str] = {}
+    queue = deque([start])
+    seen = {start}
+    while queue:
+        name = queue.popleft()
+        for target in _edges(states[name]):
+            if target == goal:
+                path = [goal]
+                while name != start:
+                    path.append(name)
+                    name = previous[name]
+                return path[::-1]
+            if target not in seen:
+                seen.add(target)
+                previous[target] = name
+                queue.append(target)
+    raise ValueError(f"no path from {start} to {goal}")
+
+
+@dataclass(frozen=True)
+class LoopCost:
+    """State transitions and history events of the poll loop, from the definition."""
+
+    wait_state: str
+    loop_states: tuple[str, ...]
+    entry_states: tuple[str, ...]
+    exit_states: tuple[str, ...]
+    task_states_per_loop: int
+    initial_wait_seconds: float
+    max_checks: int | None
+    max_waited_seconds: int | None
+
+    def transitions(self, checks: int) -> int:
+        """Transitions of one execution whose ``checks``-th check sees the load end: from the
+        start state, around the loop ``checks - 1`` times, then out to success."""
+        return len(self.entry_states) + (checks - 1) * len(self.loop_states) + len(self.exit_states)
+
+    def history_events(self, checks: int) -> int:
+        """History events: 2 per state entered (Entered/Exited), 3 more per Lambda task
+        (Scheduled/Started/Succeeded), plus ExecutionStarted and ExecutionSucceeded."""
+        return 2 + 2 * self.transitions(checks) + 3 * checks
+
+
+def loop_cost(definition: dict[str, Any]) -> LoopCost:
+    """Find the Wait state that reads ``$.poll.nextWaitSeconds`` and measure its loop."""
+    states: dict[str, Any] = definition["States"]
+    wait = next(
+        name
+        for name, state in states.items()
+        if state["Type"] == "Wait" and state.get("SecondsPath", "").endswith("nextWaitSeconds")
+    )
+    loop = _shortest_path(states, wait, wait)
+    entry = [definition["StartAt"], *_shortest_path(states, definition["StartAt"], wait)]
+    succeed = next(name for name, state in states.items() if state["Type"] == "Succeed")
+    exit_path = _shortest_path(states, wait, succeed)
+    tasks = sum(1 for name in loop if states[name]["Type"] == "Task")
+    initial = next(
+        state["Parameters"]["nextWaitSeconds"]
+        for name in entry
+        if isinstance((state := states[name]).get("Parameters"), dict)
+        and "nextWaitSeconds" in state["Parameters"]
+    )
+    bounds: dict[str, int] = {}
+    for name in loop:
+        for choice in states[name].get("Choices", []):
+            variable = choice.get("Variable", "")
+            if "NumericGreaterThanEquals" in choice:
+                bounds[variable.rsplit(".", 1)[-1]] = int(choice["NumericGreaterThanEquals"])
+    return LoopCost(
+        wait_state=wait,
+        loop_states=tuple(loop),
+        entry_states=tuple(entry),
+        exit_states=tuple(exit_path),
+        task_states_per_loop=tasks,
+        initial_wait_seconds=float(initial),
+        max_checks=bounds.get("checks"),
+        max_waited_seconds=bounds.get("waitedSeconds"),
+    )

@@ -1,0 +1,48 @@
+"""The polling simulator itself: a fixed-interval poller driven through the Lambda's status check
+gives the numbers known in closed form, and loads look to the check as Neptune shows them."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from bench.simulator import Load, fixed_poller, simulate, simulate_fixed
+from neptune_loader.wait_policy import WaitPolicy
+
+
+@pytest.mark.parametrize(
+    ("run", "queue", "interval"), [(900.0, 0.0, 30), (1000.0, 125.0, 30), (7_205.5, 0.0, 10)]
+)
+def test_fixed_interval_matches_closed_form(run: float, queue: float, interval: int) -> None:
+    # Given a load ending at queue + run seconds, checked every `interval` seconds
+    load = Load.build(run, queue_seconds=queue, files=4)
+    # When the loop runs through the real status check
+    outcome = simulate(load, fixed_poller(interval), WaitPolicy())
+    # Then the k-th check is the first at or after the end
+    checks = math.ceil((queue + run) / interval)
+    assert outcome.checks == checks
+    assert outcome.detection_delay == pytest.approx(checks * interval - (queue + run))
+    assert simulate_fixed(load, interval) == outcome
+
+
+def test_payload_shows_queue_then_whole_files_then_completion() -> None:
+    load = Load.build(400.0, queue_seconds=100.0, files=4)
+    queued = load.payload(50)
+    assert queued["overallStatus"]["status"] == "LOAD_IN_QUEUE"
+    assert "feedCount" not in queued
+    running = load.payload(100 + 250)  # 2 of 4 equal files done after 250 s of running
+    assert running["overallStatus"]["totalTimeSpent"] == 250  # queue time excluded
+    assert running["feedCount"] == [
+        {"LOAD_COMPLETED": 2},
+        {"LOAD_IN_PROGRESS": 1},
+        {"LOAD_NOT_STARTED": 1},
+    ]
+    assert load.payload(500)["overallStatus"]["status"] == "LOAD_COMPLETED"
+
+
+def test_adaptive_policy_sees_the_end_of_a_many_file_load_promptly() -> None:
+    load = Load.build(3600.0, files=64)
+    outcome = simulate(load, lambda s: 30 if s is None else s["nextWaitSeconds"], WaitPolicy())
+    assert outcome.detection_delay <= WaitPolicy().tail_wait
+    assert outcome.checks < 3600 / 30 * 0.4
