@@ -41,6 +41,8 @@ NOT_FOUND_CODE = "BulkLoadIdNotFoundException"
 LOAD_ID_NOT_FOUND = "LOAD_ID_NOT_FOUND"
 _INVALID_ID_MESSAGE = re.compile(r"load ?id|does not exist|not found|no load", re.IGNORECASE)
 MAX_MESSAGE_CHARS = 500
+# The code comes from the server (header or body) and becomes the contract's reason: keep it short.
+MAX_CODE_CHARS = 100
 
 
 @dataclass(frozen=True)
@@ -54,9 +56,9 @@ class ApiFailure:
     http_status: int | None
 
 
-def _clip(text: str) -> str:
+def _clip(text: str, limit: int = MAX_MESSAGE_CHARS) -> str:
     text = " ".join(text.split())
-    return text if len(text) <= MAX_MESSAGE_CHARS else text[: MAX_MESSAGE_CHARS - 1] + "…"
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def classify_api_error(error: Exception) -> ApiFailure:
@@ -103,7 +105,7 @@ def classify_api_error(error: Exception) -> ApiFailure:
 
 def _classify_client_error(error: ClientError) -> ApiFailure:
     response = error.response
-    code = str(response.get("Error", {}).get("Code", "") or "")
+    code = _clip(str(response.get("Error", {}).get("Code", "") or ""), MAX_CODE_CHARS)
     status = response.get("ResponseMetadata", {}).get("HTTPStatusCode")
     http_status = status if isinstance(status, int) else None
     # Neptune puts the useful text in detailedMessage; botocore's Message is often empty.
