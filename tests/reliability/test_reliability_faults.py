@@ -275,6 +275,14 @@ def _scenarios() -> list[Scenario]:
             },
         ),
         Scenario(
+            "completed with counters as Unicode digits and 5,000-digit strings",
+            done,
+            (),
+            "SUCCEEDED",
+            "LOAD_COMPLETED",
+            overall={"totalRecords": "²", "totalDuplicates": "١٢", "insertErrors": "9" * 5_000},
+        ),
+        Scenario(
             "completed with every optional field missing",
             done,
             (body(envelope({"overallStatus": {"status": done}})),),
