@@ -1,15 +1,19 @@
 """Read the synthesized state machine back as plain JSON, for local runners and validators.
 
+The one reader of synthesized output in this repository: the infrastructure tests (asl-validator),
+the local workflow runner, the demo and the end-to-end tests all go through it.
+
 The CDK template holds the definition as an ``Fn::Join`` of strings and ``Fn::GetAtt`` tokens for
 the function ARNs. :func:`resolve_definition` substitutes given ARNs and returns the exact ASL
 that would be deployed; :func:`find_functions` says which function is which (by handler) and
-what it is configured with. Pure stdlib: no CDK import, so it is cheap to use from any tool.
+what it is configured with (handler, environment, timeout, memory, asset folder). Pure stdlib: no
+CDK import, so tools can use it without starting jsii.
 
 Example::
 
-    template = load_template()
+    template = load_template("cdk.out")          # a cloud assembly folder, a template file or dict
     functions = find_functions(template)
-    arns = {role: f"arn:aws:lambda:us-east-1:123456789012:function:{role}" for role in functions}
+    arns = placeholder_arns(functions)
     definition = resolve_definition(template, arns)
 """
 
@@ -37,6 +41,7 @@ DEFAULT_PSEUDO = {
     "AWS::Partition": "aws",
     "AWS::Region": "us-east-1",
     "AWS::AccountId": "123456789012",
+    "AWS::URLSuffix": "amazonaws.com",
 }
 
 
@@ -57,9 +62,15 @@ class FunctionInfo:
     handler
         The handler string, e.g. ``loader_status.handler.handler``.
     environment
-        Its environment variables (plain strings).
+        Its environment variables that are plain strings (tokens resolved only at deploy time,
+        such as a ``Ref``, are left out).
     timeout_seconds
         The function timeout.
+    memory_mb
+        The function's ``MemorySize``.
+    asset_path
+        Its code folder relative to the cloud assembly (``aws:asset:path`` metadata), or ``None``
+        when the template was synthesized without asset metadata.
     """
 
     role: FunctionRole
@@ -67,20 +78,44 @@ class FunctionInfo:
     handler: str
     environment: dict[str, str]
     timeout_seconds: int
+    memory_mb: int = 128
+    asset_path: str | None = None
 
 
 def load_template(
     source: str | Path | Mapping[str, Any] | Any = DEFAULT_TEMPLATE,
 ) -> dict[str, Any]:
-    """Return the template as a dict from a path, a dict, or an ``assertions.Template``."""
+    """Return the template as a dict.
+
+    ``source`` is a template file, a cloud assembly folder (``cdk.out``: the stack template that
+    holds the state machine, found through ``manifest.json``), a dict, or an
+    ``assertions.Template``.
+    """
     if hasattr(source, "to_json"):
         return dict(source.to_json())
     if isinstance(source, Mapping):
         return dict(source)
     path = Path(source)
+    if path.is_dir():
+        return _template_in_assembly(path)
     if not path.is_file():
         raise DefinitionError(f"{path} not found: run `make synth` first")
     return dict(json.loads(path.read_text(encoding="utf-8")))
+
+
+def _template_in_assembly(cdk_out: Path) -> dict[str, Any]:
+    manifest_path = cdk_out / "manifest.json"
+    if not manifest_path.is_file():
+        raise DefinitionError(f"{manifest_path} not found: run `make synth` first")
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    for artifact in manifest.get("artifacts", {}).values():
+        if artifact.get("type") != "aws:cloudformation:stack":
+            continue
+        path = cdk_out / artifact["properties"]["templateFile"]
+        template = dict(json.loads(path.read_text(encoding="utf-8")))
+        if _resources(template, "AWS::StepFunctions::StateMachine"):
+            return template
+    raise DefinitionError(f"no stack with a state machine in {cdk_out}: run `make synth` first")
 
 
 def _resources(template: Mapping[str, Any], resource_type: str) -> dict[str, dict[str, Any]]:
@@ -101,17 +136,38 @@ def find_functions(template: Mapping[str, Any]) -> dict[FunctionRole, FunctionIn
             continue
         if role in found:
             raise DefinitionError(f"two functions with the {role} handler in the template")
+        variables = properties.get("Environment", {}).get("Variables", {})
         found[role] = FunctionInfo(
             role=role,
             logical_id=logical_id,
             handler=properties["Handler"],
-            environment=dict(properties.get("Environment", {}).get("Variables", {})),
+            environment={
+                name: value for name, value in variables.items() if isinstance(value, str)
+            },
             timeout_seconds=int(properties.get("Timeout", 3)),
+            memory_mb=int(properties.get("MemorySize", 128)),
+            asset_path=resource.get("Metadata", {}).get("aws:asset:path"),
         )
     missing = set(HANDLER_ROLES.values()) - set(found)
     if missing:
         raise DefinitionError(f"no function with the handler for: {', '.join(sorted(missing))}")
     return found
+
+
+def placeholder_arns(
+    functions: Mapping[FunctionRole, FunctionInfo],
+    pseudo_parameters: Mapping[str, str] | None = None,
+) -> dict[str, str]:
+    """A Lambda ARN per role, named after the function's logical id, for local runs and validators.
+
+    Account and region come from ``pseudo_parameters`` (default :data:`DEFAULT_PSEUDO`).
+    """
+    pseudo = {**DEFAULT_PSEUDO, **(pseudo_parameters or {})}
+    prefix = f"arn:{pseudo['AWS::Partition']}:lambda:{pseudo['AWS::Region']}:"
+    return {
+        role: f"{prefix}{pseudo['AWS::AccountId']}:function:{info.logical_id}"
+        for role, info in functions.items()
+    }
 
 
 def state_machine_resource(template: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
@@ -174,13 +230,12 @@ def _resolve(token: Any, arns: Mapping[str, str], pseudo: Mapping[str, str]) -> 
 def main(argv: list[str] | None = None) -> None:
     """Print the resolved definition (placeholder ARNs) for validators: ``python -m ...``."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("template", nargs="?", default=str(DEFAULT_TEMPLATE))
+    parser.add_argument(
+        "template", nargs="?", default=str(DEFAULT_TEMPLATE), help="template file or cdk.out folder"
+    )
     args = parser.parse_args(argv)
     template = load_template(args.template)
-    arns: dict[str, str] = {
-        role: f"arn:aws:lambda:us-east-1:123456789012:function:{info.logical_id}"
-        for role, info in find_functions(template).items()
-    }
+    arns = placeholder_arns(find_functions(template))
     json.dump(resolve_definition(template, arns), sys.stdout, indent=2)
     sys.stdout.write("\n")
 

@@ -15,13 +15,20 @@ from infrastructure.constructs.load_status_poller import (
     LAMBDA_SERVICE_ERRORS,
     LoadStatusPoller,
 )
-from infrastructure.definition import find_functions, resolve_definition
+from infrastructure.definition import (
+    DefinitionError,
+    find_functions,
+    load_template,
+    placeholder_arns,
+    resolve_definition,
+)
 from tests.infrastructure.conftest import START_ARN, STATUS_ARN
 
 if TYPE_CHECKING:
     from aws_cdk.assertions import Template
 
     from infrastructure.settings import Settings
+    from infrastructure.stacks.bulk_load_stack import BulkLoadStack
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 CONTRACT_ERRORS = {
@@ -252,3 +259,30 @@ def test_synth_rejects_settings_whose_resubmits_could_exceed_the_history_limit(
 
     with pytest.raises(ValueError, match="pollMaxChecks or maxResubmits"):
         build_app(App(context=context | {"pollMaxChecks": 1000, "maxResubmits": 3}))
+
+
+def test_cloud_assembly_folder_reads_the_stack_template(
+    synthesized: tuple[BulkLoadStack, Path], template_path: Path
+) -> None:
+    # Given the cloud assembly folder, as the local runner and the demo receive it
+    _, outdir = synthesized
+    # When the template is read through the manifest
+    template = load_template(outdir)
+    # Then it is the stack's template (asset folders are checked by tests/e2e, whose CLI synth
+    # writes the asset metadata that an in-process synth leaves out)
+    assert template == json.loads(template_path.read_text())
+
+
+def test_placeholder_arns_are_named_after_logical_ids(template: Template) -> None:
+    functions = find_functions(template.to_json())
+    arns = placeholder_arns(functions, {"AWS::Region": "eu-west-1"})
+    assert arns["status"] == (
+        f"arn:aws:lambda:eu-west-1:123456789012:function:{functions['status'].logical_id}"
+    )
+    definition = resolve_definition(template.to_json(), arns)
+    assert definition["States"]["CheckLoadStatus"]["Resource"] == arns["status"]
+
+
+def test_a_folder_without_a_cloud_assembly_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(DefinitionError, match="make synth"):
+        load_template(tmp_path)
