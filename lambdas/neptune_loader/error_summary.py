@@ -18,6 +18,7 @@ MAX_FIELD_CHARS = 500
 MAX_CODES = 20
 MAX_FAILED_FEEDS = 10
 MAX_FEED_STATUSES = 20
+MAX_COUNTER_DIGITS = 20
 
 COUNTERS = (
     "totalRecords",
@@ -61,8 +62,10 @@ def count(value: object) -> int:
         return max(0, value)
     if isinstance(value, float) and math.isfinite(value):
         return max(0, int(value))
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value.strip())
+    # isdigit() alone accepts "²" (int() rejects it), and int() refuses strings over 4,300 digits.
+    text = value.strip() if isinstance(value, str) else ""
+    if text.isascii() and text.isdigit() and len(text) <= MAX_COUNTER_DIGITS:
+        return int(text)
     return 0
 
 
