@@ -1,5 +1,9 @@
 """Status Lambda: given a Neptune bulk-load id, say whether the load is running, done, failed, or
 could not be checked this time (CONTRACT.md). Glue only: parse, call the domain, emit telemetry.
+
+No Powertools Tracer here, on purpose: creating it imports the X-Ray SDK, which costs about 250 ms
+and 15 MiB of every cold start of a function that runs thousands of times per load fleet
+(docs/benchmarks.md). The function's active tracing still records every invocation in X-Ray.
 """
 
 from __future__ import annotations
@@ -8,7 +12,7 @@ import os
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 
 from neptune_loader.neptune_client import Deadline, LoaderStatusApi, create_client
@@ -23,7 +27,6 @@ if TYPE_CHECKING:
 SERVICE = "neptune-bulk-load"
 logger = Logger(service=os.environ.get("POWERTOOLS_SERVICE_NAME", SERVICE))
 metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "NeptuneBulkLoad"))
-tracer = Tracer(service=os.environ.get("POWERTOOLS_SERVICE_NAME", SERVICE))
 # Leave room for the runtime before Lambda's own timeout.
 CONTEXT_MARGIN_SECONDS = 1.0
 
@@ -69,7 +72,6 @@ def _record_metrics(result: dict[str, Any]) -> None:
 
 @logger.inject_lambda_context(clear_state=True)
 @metrics.log_metrics(capture_cold_start_metric=True)
-@tracer.capture_lambda_handler(capture_response=False)
 def handler(event: Any, context: LambdaContext) -> dict[str, Any]:
     """Return the normalized status of the load named in ``event``.
 
@@ -77,7 +79,6 @@ def handler(event: Any, context: LambdaContext) -> dict[str, Any]:
     """
     request = parse_status_event(event)
     logger.set_correlation_id(request.load_id)
-    tracer.put_annotation(key="loadId", value=request.load_id)
     settings = _settings()
     policy = WaitPolicy(min_wait=settings.min_wait_seconds, max_wait=settings.max_wait_seconds)
     result = check_load_status(
