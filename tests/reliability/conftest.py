@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from reliability_support import LEDGER, LEDGER_ENV, Measured, measure
+from reliability_support import LEDGER, LEDGER_ENV, FakeContext, Measured, measure
 
 from loadctl.emulator import ManualClock, NeptuneLoaderEmulator
 from loader_status import handler as status_module
@@ -31,20 +31,6 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     target = os.environ.get(LEDGER_ENV)
     if target:
         LEDGER.write(Path(target))
-
-
-@dataclass
-class FakeContext:
-    """The attributes Powertools reads from a Lambda context (the deployed 15 s timeout)."""
-
-    function_name: str = "loader-status"
-    memory_limit_in_mb: int = 256
-    invoked_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:loader-status"
-    aws_request_id: str = "c0ffee00-0000-4000-8000-000000000001"
-    remaining_millis: int = 15_000
-
-    def get_remaining_time_in_millis(self) -> int:
-        return self.remaining_millis
 
 
 @pytest.fixture

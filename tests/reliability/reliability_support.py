@@ -101,6 +101,20 @@ LEDGER = Ledger()
 
 
 @dataclass
+class FakeContext:
+    """The attributes Powertools reads from a Lambda context (the deployed 15 s timeout)."""
+
+    function_name: str = "loader-status"
+    memory_limit_in_mb: int = 256
+    invoked_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:loader-status"
+    aws_request_id: str = "c0ffee00-0000-4000-8000-000000000001"
+    remaining_millis: int = 15_000
+
+    def get_remaining_time_in_millis(self) -> int:
+        return self.remaining_millis
+
+
+@dataclass
 class Measured:
     """What one handler invocation returned, how long it took and how big its output was."""
 
