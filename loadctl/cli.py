@@ -141,7 +141,7 @@ def cmd_watch(args: argparse.Namespace) -> int:
     code, status = watch_load(
         args.load_id,
         lambda event: check_once(api, settings, event),
-        sleep=lambda seconds: time.sleep(seconds / args.time_scale),
+        sleep=lambda seconds: args.sleep(seconds / args.time_scale),
         on_status=show,
         max_checks=args.max_checks,
         max_total_wait=args.max_total_wait,
@@ -271,9 +271,19 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point; returns the process exit code."""
+def main(argv: Sequence[str] | None = None, *, sleep: Callable[[float], None] = time.sleep) -> int:
+    """Entry point; returns the process exit code.
+
+    Parameters
+    ----------
+    argv
+        The arguments (default: ``sys.argv[1:]``).
+    sleep
+        How ``watch`` waits between checks, in seconds after ``--time-scale``; tests pass an
+        emulated clock's ``advance`` so a load of minutes is watched without real waiting.
+    """
     args = build_parser().parse_args(argv)
+    args.sleep = sleep
     try:
         code: int = args.func(args)
     except Exception as error:  # a clean message for people; the traceback helps no one here
