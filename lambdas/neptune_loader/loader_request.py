@@ -62,7 +62,7 @@ def _role_chain(value: object) -> str:
     if not isinstance(value, str) or not value:
         raise InvalidInputError("iamRoleArn must be an IAM role ARN string")
     for arn in value.split(","):
-        if not _ROLE_ARN.match(arn.strip()):
+        if not _ROLE_ARN.fullmatch(arn.strip()):
             raise InvalidInputError(
                 f"iamRoleArn {arn.strip()[:200]!r} is not an IAM role ARN "
                 "(arn:aws:iam::123456789012:role/NAME; a comma-separated chain is allowed)"
@@ -88,7 +88,7 @@ def validate_loader_request(
     source = request.get("source")
     if not isinstance(source, str) or not source:
         raise InvalidInputError("source is missing: pass an S3 URI such as s3://bucket/prefix/")
-    if len(source) > MAX_SOURCE_CHARS or not _S3_URI.match(source):
+    if len(source) > MAX_SOURCE_CHARS or not _S3_URI.fullmatch(source):
         raise InvalidInputError(
             f"source {source[:200]!r} is not an S3 URI (s3://bucket/key or "
             "https://s3.REGION.amazonaws.com/bucket/key)"
@@ -103,7 +103,7 @@ def validate_loader_request(
             "iamRoleArn is missing and the deployment sets no default (LOADER_IAM_ROLE_ARN)"
         )
     region = request.get("region", default_region)
-    if not isinstance(region, str) or not _REGION.match(region):
+    if not isinstance(region, str) or not _REGION.fullmatch(region):
         raise InvalidInputError(f"region must be an AWS region such as us-east-1; got {region!r}")
 
     sent: dict[str, Any] = {

@@ -45,7 +45,7 @@ def validate_load_id(value: object, field: str = "loadId") -> str:
         raise InvalidInputError(
             f"{field} is too long ({len(value)} characters); Neptune load ids are 36-character UUIDs"
         )
-    if not _UUID.match(value):
+    if not _UUID.fullmatch(value):  # match() with "$" lets a trailing newline through
         raise InvalidInputError(
             f"{field} {value!r} is malformed; Neptune load ids are UUIDs like "
             "'ef478d76-d9da-4d94-8ff1-08d9d4863aa5'"
