@@ -7,9 +7,11 @@ seconds and every number shown comes from the real files and the real handlers.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sys
 import time
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -18,6 +20,9 @@ from loadctl.demo.scenarios import SCENARIOS, Scenario
 
 REPO_ROOT = Path(__file__).resolve().parent.parent.parent
 SAMPLES_DIR = REPO_ROOT / "samples"
+# Where scenarios with their own CDK context are synthesized (build/ is ignored and `make clean`ed).
+DEMO_BUILD_DIR = REPO_ROOT / "build" / "demo"
+_SYNTH_KEY_FILE = "demo-synth.key"
 # Slow enough that the sample (about 550 records) takes a few checks to load.
 RECORDS_PER_SECOND = 3.0
 
@@ -69,6 +74,82 @@ def _json(text: str | None) -> Any:
         return None
 
 
+def _duration(seconds: int) -> str:
+    for unit, size in (("h", 3600), ("min", 60)):
+        if seconds >= size and seconds % size == 0:
+            return f"{seconds // size} {unit}"
+    return f"{seconds} s"
+
+
+def poll_bounds(definition: Mapping[str, Any]) -> dict[str, int]:
+    """The loop's bounds as the definition enforces them: ``$.poll`` counter -> threshold.
+
+    Read from the Choice rules on ``$.poll.*`` (see docs/design.md), so what the demo prints is
+    what the interpreter runs, whatever context it was synthesized with.
+    """
+    bounds: dict[str, int] = {}
+    for state in definition.get("States", {}).values():
+        for rule in state.get("Choices", []) if state.get("Type") == "Choice" else []:
+            variable = str(rule.get("Variable", ""))
+            if variable.startswith("$.poll.") and "NumericGreaterThanEquals" in rule:
+                bounds[variable.removeprefix("$.poll.")] = int(rule["NumericGreaterThanEquals"])
+    return bounds
+
+
+def _synth_key(cdk_out: Path, context: Mapping[str, str]) -> str | None:
+    """What a scenario's own synth depends on: the main synth's templates (their asset hashes
+    change with the Lambda code and layer) and the context overrides; ``None`` if not synthesized."""
+    templates = sorted(cdk_out.glob("*.template.json"))
+    if not templates:
+        return None
+    digest = hashlib.sha256(json.dumps(dict(context), sort_keys=True).encode())
+    for template in templates:
+        digest.update(template.read_bytes())
+    return digest.hexdigest()
+
+
+def scenario_cloud_assembly(scenario: Scenario, cdk_out: Path, out: TextIO) -> Path:
+    """``cdk_out``, or for a scenario with its own context a synth of the app with it (reused
+    while the main synth and the context are unchanged)."""
+    from loadctl.runner.cdk_out import synthesize
+
+    if not scenario.synth_context:
+        return cdk_out
+    flags = " ".join(f"-c {key}={value}" for key, value in scenario.synth_context.items())
+    target = DEMO_BUILD_DIR / f"cdk.out.{scenario.name}"
+    key = _synth_key(cdk_out, scenario.synth_context)
+    key_file = target / _SYNTH_KEY_FILE
+    if key is not None and key_file.is_file() and key_file.read_text() == key:
+        print(f"Using the app synthesized with {flags} in {target}", file=out)
+        return target
+    print(f"Synthesizing the app with {flags} into {target} ...", file=out, flush=True)
+    key_file.unlink(missing_ok=True)
+    synthesize(target, scenario.synth_context)
+    if key is not None:
+        key_file.write_text(key)
+    return target
+
+
+def _print_bounds(definition: Mapping[str, Any], scenario: Scenario, out: TextIO) -> None:
+    bounds = poll_bounds(definition)
+    parts = []
+    if "waitedSeconds" in bounds:
+        parts.append(f"total wait {_duration(bounds['waitedSeconds'])}")
+    if "checks" in bounds:
+        parts.append(f"{bounds['checks']} checks")
+    if "consecutiveRetries" in bounds:
+        parts.append(f"{bounds['consecutiveRetries']} unreadable checks in a row")
+    print(f"Poll bounds in the definition: {', '.join(parts) or 'none found'}", file=out)
+    if scenario.synth_context:
+        shipped = json.loads((REPO_ROOT / "cdk.json").read_text()).get("context", {})
+        for key, value in scenario.synth_context.items():
+            print(
+                f"  {key}={value} for this scenario only; cdk.json (make synth, deploy) has "
+                f"{shipped.get(key, 'the default')}",
+                file=out,
+            )
+
+
 def run_demo(
     scenario_name: str = "success",
     *,
@@ -82,12 +163,13 @@ def run_demo(
     from loadctl.runner.cdk_out import load_synthesized_workflow
 
     scenario: Scenario = SCENARIOS[scenario_name]
-    workflow = load_synthesized_workflow(cdk_out)
+    print(f"Scenario '{scenario.name}': {scenario.title}", file=out)
+    workflow = load_synthesized_workflow(scenario_cloud_assembly(scenario, cdk_out, out))
+    _print_bounds(workflow.definition, scenario, out)
     clock = ManualClock()
     emulator = NeptuneLoaderEmulator(
         data_root=SAMPLES_DIR, clock=clock, records_per_second=RECORDS_PER_SECOND
     )
-    print(f"Scenario '{scenario.name}': {scenario.title}", file=out)
     with emulator.serve() as endpoint:
         execution_input = scenario.prepare(emulator)
         print(f"Neptune loader emulator on {endpoint}, data from {SAMPLES_DIR}", file=out)
@@ -137,4 +219,4 @@ def run_demo(
     return 0 if as_expected else 1
 
 
-__all__ = ["SCENARIOS", "run_demo"]
+__all__ = ["SCENARIOS", "poll_bounds", "run_demo", "scenario_cloud_assembly"]

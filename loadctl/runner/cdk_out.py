@@ -6,6 +6,9 @@ only turns what it finds into :class:`~loadctl.runner.lambda_worker.LambdaFuncti
 
 from __future__ import annotations
 
+import os
+import subprocess
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,6 +21,8 @@ from infrastructure.definition import (
     resolve_definition,
 )
 from loadctl.runner.lambda_worker import LambdaFunctionSpec
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 @dataclass(frozen=True)
@@ -56,3 +61,38 @@ def load_synthesized_workflow(cdk_out: Path) -> SynthesizedWorkflow:
             )
         )
     return SynthesizedWorkflow(resolve_definition(template, arns), specs)
+
+
+def synthesize(
+    out_dir: Path, context: Mapping[str, str] | None = None, *, timeout_seconds: float = 300
+) -> Path:
+    """Run ``cdk synth`` (the pinned CLI, offline) into ``out_dir`` with ``-c KEY=VALUE`` overrides.
+
+    For runs that need other bounds than ``cdk.json`` sets (the timeout demo, tests/e2e) while
+    still executing the definition the CDK app really synthesizes. Returns ``out_dir``.
+
+    Raises
+    ------
+    RuntimeError
+        If synth fails; the message carries the CLI's output.
+    """
+    command = ["npx", "--no-install", "cdk", "synth", "--quiet", "-o", str(out_dir)]
+    for key, value in (context or {}).items():
+        command += ["-c", f"{key}={value}"]
+    env = dict(
+        os.environ,
+        JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION="20",
+        JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION="1",
+    )
+    result = subprocess.run(
+        command,
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout_seconds,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"{' '.join(command)} failed:\n{result.stdout}{result.stderr}")
+    return out_dir
