@@ -239,7 +239,7 @@ def served_bodies(emulator: NeptuneLoaderEmulator) -> NeptuneLoaderEmulator:
     return emulator
 
 
-@hypothesis_budget(40)
+@hypothesis_budget(25)
 @given(payload=neptune_payloads, status=st.sampled_from([200, 200, 200, 400, 404, 429, 500]))
 def test_any_body_over_real_http_and_boto3_gives_a_valid_status(
     served_bodies: NeptuneLoaderEmulator,

@@ -119,13 +119,13 @@ def evict_after_first_check(emulator: NeptuneLoaderEmulator) -> Callable[..., No
 
 def test_throttling_storm_within_the_retry_bound_ends_in_success(fresh: Workflow) -> None:
     load_id = fresh.emulator.put_load(status="LOAD_COMPLETED", overall={"totalRecords": 9})
-    # Six checks in a row are throttled on both attempts (the bound is ten)
-    fresh.emulator.add_fault(Fault.error(429, "TooManyRequestsException", times=12, method="GET"))
+    # Four checks in a row are throttled on both attempts (the bound is ten)
+    fresh.emulator.add_fault(Fault.error(429, "TooManyRequestsException", times=8, method="GET"))
     result = fresh.run({"loadId": load_id})
-    outcome = check_run("throttling storm, 6 checks, then clear", result, "LOAD_COMPLETED")
+    outcome = check_run("throttling storm, 4 checks, then clear", result, "LOAD_COMPLETED")
     assert result.status == "SUCCEEDED"
     assert result.output["state"] == "SUCCEEDED"
-    assert [o["state"] for o in result.status_outputs()] == ["RETRY"] * 6 + ["SUCCEEDED"]
+    assert [o["state"] for o in result.status_outputs()] == ["RETRY"] * 4 + ["SUCCEEDED"]
     outcome.handled = True
 
 
