@@ -86,16 +86,32 @@ def watch_load(
 ) -> tuple[int, dict[str, Any]]:
     """Poll like the workflow's loop until a terminal state or a bound; return (exit code, status).
 
-    The bounds are checked as the state machine's ``WithinBounds`` choice does, after each
-    non-terminal check: consecutive RETRY results, then checks made, then total wait.
+    Each check gets what the loop's ``CheckLoadStatus`` sends (counters, the seconds waited with
+    the wait just done, the last readable check's ``progressMark``, the bounds), so the wait
+    policy decides as it does in the workflow. The bounds are checked as the state machine's
+    ``WithinBounds`` choice does, after each non-terminal check: consecutive RETRY results, then
+    checks made, then total wait.
     """
     checks = waited = retries = 0
     next_wait = initial_wait
+    mark: Any = {"finishedFeeds": 0, "seenAt": 0}
     while True:
         if next_wait:
             sleep(next_wait)
-        status = check({"loadId": load_id, "checks": checks, "consecutiveRetries": retries})
+        status = check(
+            {
+                "loadId": load_id,
+                "checks": checks,
+                "consecutiveRetries": retries,
+                "progressMark": mark,
+                "waitedSeconds": waited + next_wait,
+                "maxChecks": max_checks,
+                "maxTotalWaitSeconds": max_total_wait,
+            }
+        )
         on_status(status)
+        if status.get("progressMark") is not None:  # null on RETRY: keep the last mark
+            mark = status["progressMark"]
         if status["state"] == "SUCCEEDED":
             return EXIT_SUCCEEDED, status
         if status["state"] == "FAILED":

@@ -11,6 +11,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -20,6 +21,7 @@ from loadctl.cli import (
     EXIT_SUCCEEDED,
     EXIT_TIMED_OUT,
     main,
+    watch_load,
 )
 from loadctl.emulator import ManualClock, NeptuneLoaderEmulator
 
@@ -28,6 +30,7 @@ SAMPLES = REPO_ROOT / "samples"
 ROLE_ARN = "arn:aws:iam::123456789012:role/NeptuneLoadFromS3"
 GOOD = json.loads((REPO_ROOT / "events/lambda/start-good.json").read_text())
 BROKEN = {**GOOD, "source": "s3://neptune-samples/broken/"}  # failOnError: true
+LOAD_ID = "ef478d76-d9da-4d94-8ff1-08d9d4863aa5"
 GOOD_RECORDS = 552  # samples/README.md
 RECORDS_PER_SECOND = 10.0
 
@@ -279,3 +282,39 @@ def test_start_with_a_bad_source_fails_without_a_request(cli: Cli, source: str) 
     assert run.err.startswith("error: source ")
     assert run.out == ""
     assert cli.emulator.requests == []
+
+
+def test_watch_sends_each_check_what_the_workflow_loop_sends() -> None:
+    # Given three checks: running (mark moves), unreadable (no mark), then done
+    mark = {"finishedFeeds": 1, "seenAt": 40}
+    answers: list[dict[str, Any]] = [
+        {"state": "IN_PROGRESS", "nextWaitSeconds": 20, "progressMark": mark},
+        {"state": "RETRY", "nextWaitSeconds": 15, "progressMark": None},
+        {"state": "SUCCEEDED", "progressMark": mark},
+    ]
+    events: list[dict[str, Any]] = []
+
+    def check(event: dict[str, Any]) -> dict[str, Any]:
+        events.append(event)
+        return answers[len(events) - 1]
+
+    # When
+    code, _ = watch_load(
+        LOAD_ID,
+        check,
+        sleep=lambda seconds: None,
+        on_status=lambda status: None,
+        max_checks=50,
+        max_total_wait=3600,
+        max_consecutive_retries=3,
+        initial_wait=30,
+    )
+    # Then the counters, the waited seconds (this wait included) and the last readable mark
+    assert code == EXIT_SUCCEEDED
+    assert [(e["checks"], e["consecutiveRetries"], e["waitedSeconds"]) for e in events] == [
+        (0, 0, 30),
+        (1, 0, 50),
+        (2, 1, 65),
+    ]
+    assert [e["progressMark"] for e in events] == [{"finishedFeeds": 0, "seenAt": 0}, mark, mark]
+    assert all((e["maxChecks"], e["maxTotalWaitSeconds"]) == (50, 3600) for e in events)
