@@ -12,7 +12,7 @@ LAMBDA_PYTHON := 3.13
 LAMBDA_PLATFORM := manylinux2014_aarch64
 LAYER_DIR := build/layer
 
-.PHONY: install demo test synth bench audit lint clean
+.PHONY: install demo test synth bench audit fuzz lint clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt lambdas/requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -53,6 +53,11 @@ demo: synth
 bench: synth
 	$(PY) -m bench
 
+# The reliability suite with Hypothesis budgets x50 (long; not part of make test).
+fuzz: install
+	RELIABILITY_FUZZ=1 $(PY) -m pytest tests/reliability -q
+
+# Needs PyPI's JSON API (vulnerability data); not reachable from an offline machine.
 audit: install
 	$(PY) -m pip install --quiet --disable-pip-version-check pip-audit==2.10.1
 	$(PY) -m pip_audit --strict -r requirements.txt -r lambdas/requirements.txt -r requirements-dev.txt
