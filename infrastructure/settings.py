@@ -22,6 +22,9 @@ _SECURITY_GROUP_ID = re.compile(r"^sg-[0-9a-f]{8,17}$")
 _ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$")
 _TOPIC_ARN = re.compile(r"^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[\w-]{1,256}$")
 
+# The longest wait the status Lambda's budget floor asks for (WaitPolicy.max_floor_wait).
+MAX_FLOOR_WAIT_SECONDS = 3600
+
 # Retention periods CloudWatch Logs accepts (days).
 LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827)
 
@@ -36,10 +39,11 @@ class PollSettings:
 
     initial_wait_seconds: int = 30
     max_checks: int = 500
-    max_total_wait_seconds: int = 24 * 3600
+    # 36 h: a 24-hour load that runs late or waits in the queue still ends inside the loop.
+    max_total_wait_seconds: int = 36 * 3600
     max_consecutive_retries: int = 10
     status_min_wait_seconds: int = 10
-    status_max_wait_seconds: int = 300
+    status_max_wait_seconds: int = 1800
     status_max_errors_fetched: int = 100
 
 
@@ -57,7 +61,8 @@ class Settings:
     loader_role_arn: str | None = None
     poll: PollSettings = PollSettings()
     max_resubmits: int = 1
-    workflow_timeout_seconds: int = 26 * 3600
+    # The poll loop's named bound (36 h) fires first; checks and transitions add real time.
+    workflow_timeout_seconds: int = 40 * 3600
     log_retention_days: int = 30
     alarm_topic_arn: str | None = None
 
@@ -84,15 +89,25 @@ class Settings:
         reader = _Reader(context)
         poll = PollSettings(
             initial_wait_seconds=reader.integer("pollInitialWaitSeconds", 30, 1, 3600),
-            max_checks=reader.integer("pollMaxChecks", 500, 1, 5000),
+            max_checks=reader.integer("pollMaxChecks", 500, 3, 5000),
             max_total_wait_seconds=reader.integer(
-                "pollMaxTotalWaitSeconds", 24 * 3600, 60, 360 * 24 * 3600
+                "pollMaxTotalWaitSeconds", 36 * 3600, 60, 360 * 24 * 3600
             ),
             max_consecutive_retries=reader.integer("pollMaxConsecutiveRetries", 10, 1, 1000),
             status_min_wait_seconds=reader.integer("statusMinWaitSeconds", 10, 1, 3600),
-            status_max_wait_seconds=reader.integer("statusMaxWaitSeconds", 300, 1, 3600),
+            status_max_wait_seconds=reader.integer("statusMaxWaitSeconds", 1800, 1, 3600),
             status_max_errors_fetched=reader.integer("statusMaxErrorsFetched", 100, 1, 1000),
         )
+        if poll.max_total_wait_seconds - poll.initial_wait_seconds > (poll.max_checks - 2) * (
+            MAX_FLOOR_WAIT_SECONDS
+        ):
+            raise SettingsError(
+                "context keys 'pollMaxChecks' and 'pollMaxTotalWaitSeconds' do not fit: the status "
+                f"Lambda waits at most {MAX_FLOOR_WAIT_SECONDS} s when the check budget runs low, "
+                "so pollMaxTotalWaitSeconds must be at most (pollMaxChecks - 2) x "
+                f"{MAX_FLOOR_WAIT_SECONDS} s + pollInitialWaitSeconds, or the check bound could "
+                "cut off a running load"
+            )
         if poll.status_min_wait_seconds > poll.status_max_wait_seconds:
             raise SettingsError(
                 "context key 'statusMinWaitSeconds' must not exceed 'statusMaxWaitSeconds' "
@@ -114,7 +129,7 @@ class Settings:
             poll=poll,
             max_resubmits=reader.integer("maxResubmits", 1, 0, 10),
             workflow_timeout_seconds=reader.integer(
-                "workflowTimeoutSeconds", 26 * 3600, 300, 365 * 24 * 3600
+                "workflowTimeoutSeconds", 40 * 3600, 300, 365 * 24 * 3600
             ),
             log_retention_days=reader.choice("logRetentionDays", 30, LOG_RETENTION_DAYS),
             alarm_topic_arn=reader.optional_text("alarmTopicArn", _TOPIC_ARN, "an SNS topic ARN"),

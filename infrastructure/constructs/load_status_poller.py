@@ -6,10 +6,12 @@ Chain it after any state whose output holds a load id::
     start_task.next(poller).next(sfn.Succeed(self, "Done", output_path="$.loadStatus"))
 
 The loop is written in classic JSONPath (no JSONata, no Variables) so offline interpreters can
-run it. Its counters live in the state data at ``$.poll``; the last status object sits at the
-result path. Three bounds end it (maximum checks, maximum total wait, maximum consecutive
-``RETRY`` results), and the checks bound is validated at synth against the Step Functions
-history limit.
+run it. Its counters and the progress mark of the last readable check live in the state data at
+``$.poll``; the last status object sits at the result path. Three bounds end it (maximum checks,
+maximum total wait, maximum consecutive ``RETRY`` results), and the checks bound is validated at
+synth against the Step Functions history limit. Each check sends the loop's bounds and the seconds
+waited so far, so the status Lambda's wait policy can keep the check bound from ever firing before
+the total-wait bound (a legitimately running load is never cut off by the loop's check count).
 """
 
 from __future__ import annotations
@@ -38,7 +40,9 @@ LAMBDA_SERVICE_ERRORS = (
     "Lambda.TooManyRequestsException",
 )
 
-DEFAULT_MAX_TOTAL_WAIT = Duration.hours(24)
+# Long enough for a 24-hour load that runs late or queued (the benchmark's longest: 26.4 h plus
+# 30 min in the queue) with margin.
+DEFAULT_MAX_TOTAL_WAIT = Duration.hours(36)
 DEFAULT_INITIAL_WAIT = Duration.seconds(30)
 
 # Fail state errors fixed by the interface contract.
@@ -55,6 +59,11 @@ LAMBDA_INVALID_INPUT_ERROR = "InvalidInputError"
 EVENTS_PER_SIMPLE_STATE = 2
 EVENTS_PER_TASK = 2
 EVENTS_PER_LAMBDA_ATTEMPT = 3
+
+# The longest wait the status Lambda's budget floor may ask for (WaitPolicy.max_floor_wait): the
+# floor keeps the check bound from firing first only if the remaining checks can cover the
+# remaining time, i.e. max_total_wait - initial_wait <= (max_checks - 2) * this.
+STATUS_MAX_FLOOR_WAIT_SECONDS = 3600
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -81,6 +90,20 @@ class LambdaRetryPolicy:
 def task_max_events(attempts: int) -> int:
     """Worst-case history events of one Lambda Task state run with ``attempts`` attempts."""
     return EVENTS_PER_TASK + EVENTS_PER_LAMBDA_ATTEMPT * attempts
+
+
+def _check_bounds(
+    max_checks: int, max_consecutive_retries: int, total_wait: int, first_wait: int
+) -> None:
+    """Refuse bounds under which the check count could end a running load before the total wait."""
+    if max_checks < 3 or max_consecutive_retries < 1:
+        raise ValueError("max_checks must be at least 3 and max_consecutive_retries at least 1")
+    if total_wait - first_wait > (max_checks - 2) * STATUS_MAX_FLOOR_WAIT_SECONDS:
+        raise ValueError(
+            f"max_total_wait={total_wait} s cannot be reached within max_checks={max_checks} "
+            f"checks of at most {STATUS_MAX_FLOOR_WAIT_SECONDS} s each: the check bound could "
+            "cut off a running load; raise max_checks or lower max_total_wait"
+        )
 
 
 class LoadStatusPoller(sfn.StateMachineFragment):
@@ -119,8 +142,9 @@ class LoadStatusPoller(sfn.StateMachineFragment):
         history_event_budget: int = HISTORY_EVENT_LIMIT,
     ) -> None:
         super().__init__(scope, construct_id)
-        if max_checks < 1 or max_consecutive_retries < 1:
-            raise ValueError("max_checks and max_consecutive_retries must be at least 1")
+        total_wait = int(max_total_wait.to_seconds())
+        first_wait = int(initial_wait.to_seconds())
+        _check_bounds(max_checks, max_consecutive_retries, total_wait, first_wait)
         for name, path in (("load_id_path", load_id_path), ("result_path", result_path)):
             if not path.startswith("$.") or path.startswith("$.poll"):
                 raise ValueError(f"{name} must be a JSONPath like '$.x' outside '$.poll': {path}")
@@ -199,7 +223,9 @@ class LoadStatusPoller(sfn.StateMachineFragment):
                 "checks": 0,
                 "waitedSeconds": 0,
                 "consecutiveRetries": 0,
-                "nextWaitSeconds": int(initial_wait.to_seconds()),
+                "nextWaitSeconds": first_wait,
+                # No file has finished yet; the status Lambda moves the mark as files finish.
+                "progressMark": {"finishedFeeds": 0, "seenAt": 0},
             },
             result_path="$.poll",
         )
@@ -217,6 +243,14 @@ class LoadStatusPoller(sfn.StateMachineFragment):
                     "loadId": sfn.JsonPath.string_at("$.poll.loadId"),
                     "checks": sfn.JsonPath.number_at("$.poll.checks"),
                     "consecutiveRetries": sfn.JsonPath.number_at("$.poll.consecutiveRetries"),
+                    "progressMark": sfn.JsonPath.object_at("$.poll.progressMark"),
+                    # What CountCheck will store: the wait just done included.
+                    "waitedSeconds": sfn.JsonPath.math_add(
+                        sfn.JsonPath.number_at("$.poll.waitedSeconds"),
+                        sfn.JsonPath.number_at("$.poll.nextWaitSeconds"),
+                    ),
+                    "maxChecks": max_checks,
+                    "maxTotalWaitSeconds": total_wait,
                 }
             ),
             payload_response_only=True,
@@ -229,8 +263,9 @@ class LoadStatusPoller(sfn.StateMachineFragment):
         )
         check.add_catch(check_error, errors=[sfn.Errors.ALL], result_path="$.poll.error")
 
-        def count(name: str, consecutive_retries: dict[str, object]) -> sfn.Pass:
-            """A Pass that advances ``$.poll`` after a non-terminal status."""
+        def count(name: str, carried: dict[str, object]) -> sfn.Pass:
+            """A Pass that advances ``$.poll`` after a non-terminal status; ``carried`` sets the
+            retry counter and the progress mark."""
             return sfn.Pass(
                 self,
                 f"{p}{name}",
@@ -240,15 +275,23 @@ class LoadStatusPoller(sfn.StateMachineFragment):
                     "waitedSeconds.$": (
                         "States.MathAdd($.poll.waitedSeconds, $.poll.nextWaitSeconds)"
                     ),
-                    **consecutive_retries,
+                    **carried,
                     "nextWaitSeconds.$": f"{result_path}.nextWaitSeconds",
                 },
                 result_path="$.poll",
             )
 
-        count_progress = count("CountCheck", {"consecutiveRetries": 0})
+        count_progress = count(
+            "CountCheck",
+            {"consecutiveRetries": 0, "progressMark.$": f"{result_path}.progressMark"},
+        )
+        # A RETRY result read nothing (its progressMark is null): keep the mark we have.
         count_retry = count(
-            "CountRetry", {"consecutiveRetries.$": "States.MathAdd($.poll.consecutiveRetries, 1)"}
+            "CountRetry",
+            {
+                "consecutiveRetries.$": "States.MathAdd($.poll.consecutiveRetries, 1)",
+                "progressMark.$": "$.poll.progressMark",
+            },
         )
 
         within_bounds = (
@@ -262,9 +305,7 @@ class LoadStatusPoller(sfn.StateMachineFragment):
             )
             .when(sfn.Condition.number_greater_than_equals("$.poll.checks", max_checks), timed_out)
             .when(
-                sfn.Condition.number_greater_than_equals(
-                    "$.poll.waitedSeconds", int(max_total_wait.to_seconds())
-                ),
+                sfn.Condition.number_greater_than_equals("$.poll.waitedSeconds", total_wait),
                 timed_out,
             )
             .otherwise(wait)

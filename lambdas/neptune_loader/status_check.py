@@ -30,7 +30,12 @@ from neptune_loader.statuses import (
     StatusRule,
     classify,
 )
-from neptune_loader.wait_policy import WaitPolicy, next_wait_seconds
+from neptune_loader.wait_policy import (
+    ProgressMark,
+    WaitPolicy,
+    advance_mark,
+    next_wait_seconds,
+)
 
 if TYPE_CHECKING:
     from neptune_loader.neptune_client import Deadline, LoaderStatusApi
@@ -106,6 +111,7 @@ def _output(
     progress: Progress | None = None,
     errors: ErrorSummary | None = None,
     feeds: list[dict[str, Any]] | None = None,
+    mark: ProgressMark | None = None,
 ) -> dict[str, Any]:
     terminal = state in (State.SUCCEEDED, State.FAILED)
     result: dict[str, Any] = {
@@ -119,6 +125,9 @@ def _output(
         "nextWaitSeconds": None if terminal else next_wait,
         "progress": progress if progress is not None else empty_progress(),
         "failedFeeds": feeds or [],
+        # Additive to the contract: the loop passes it back with the next check; null when the
+        # status could not be read (the loop then keeps the mark it has).
+        "progressMark": mark.to_json() if mark is not None else None,
     }
     if errors is not None:
         result["errors"] = errors
@@ -130,9 +139,14 @@ def _no_errors() -> ErrorSummary:
 
 
 def api_failure_output(
-    load_id: str, failure: ApiFailure, policy: WaitPolicy, consecutive_retries: int
+    load_id: str,
+    failure: ApiFailure,
+    policy: WaitPolicy,
+    consecutive_retries: int,
+    request: StatusRequest | None = None,
 ) -> dict[str, Any]:
-    """The status object when the status call itself failed."""
+    """The status object when the status call itself failed (``request`` brings the loop's
+    counters, so a RETRY wait respects the loop's check budget too)."""
     if failure.transient:
         wait = next_wait_seconds(
             policy,
@@ -141,6 +155,9 @@ def api_failure_output(
             elapsed_seconds=0,
             feed_count={},
             consecutive_retries=consecutive_retries,
+            budget=request.budget if request is not None else None,
+            checks=request.checks if request is not None else 0,
+            waited_seconds=request.waited_seconds if request is not None else 0.0,
         )
         return _output(
             load_id,
@@ -292,7 +309,9 @@ def check_load_status(
         payload = api.get_status(request.load_id)
     except Exception as error:
         failure = classify_api_error(error)  # re-raises anything that is not an API error
-        return api_failure_output(request.load_id, failure, policy, request.consecutive_retries)
+        return api_failure_output(
+            request.load_id, failure, policy, request.consecutive_retries, request
+        )
 
     overall = payload.get("overallStatus")
     status = overall.get("status") if isinstance(overall, dict) else None
@@ -304,7 +323,9 @@ def check_load_status(
             "UNREADABLE_RESPONSE",
             None,
         )
-        return api_failure_output(request.load_id, failure, policy, request.consecutive_retries)
+        return api_failure_output(
+            request.load_id, failure, policy, request.consecutive_retries, request
+        )
 
     status = clip(status.strip(), 100)
     rule, reason = classify(status)
@@ -325,13 +346,23 @@ def check_load_status(
         sample_size = request.errors_per_page if request.include_errors else 10
         errors = summarize(entries, truncated=truncated, sample_size=sample_size)
 
+    elapsed = float(progress["totalTimeSpent"])
+    mark = advance_mark(
+        request.progress_mark, feed_count=progress["feedCount"], elapsed_seconds=elapsed
+    )
     wait = next_wait_seconds(
         policy,
         state=state,
         neptune_status=status,
-        elapsed_seconds=float(progress["totalTimeSpent"]),
+        elapsed_seconds=elapsed,
         feed_count=progress["feedCount"],
         consecutive_retries=0,
+        # Without a mark from the caller (ad hoc checks) the new mark says nothing about when the
+        # current file started: let the policy estimate from the file rate alone.
+        mark=mark if request.progress_mark is not None else None,
+        budget=request.budget,
+        checks=request.checks,
+        waited_seconds=request.waited_seconds,
     )
     message = _describe(state, rule, progress, errors, wait)
     if details_failed:
@@ -349,6 +380,7 @@ def check_load_status(
         progress=progress,
         errors=errors,
         feeds=feeds,
+        mark=mark,
     )
     return _fit(result, AD_HOC_OUTPUT_BUDGET if request.include_errors else WORKFLOW_OUTPUT_BUDGET)
 

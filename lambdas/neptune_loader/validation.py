@@ -6,17 +6,22 @@ load fleet and Pydantic roughly adds a third to its cold start (see docs/benchma
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from typing import Any
 
 from neptune_loader.exceptions import InvalidInputError
+from neptune_loader.wait_policy import CheckBudget, ProgressMark
 
 MAX_LOAD_ID_LENGTH = 64
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 MAX_ERRORS_PER_PAGE = 100
 MAX_PAGE = 10_000  # Neptune keeps at most 10,000 error details per load.
 MAX_COUNTER = 1_000_000
+# Far above any real load (a year of seconds, a billion files), low enough to stay exact in JSON.
+MAX_SECONDS = 400 * 24 * 3600
+MAX_FEEDS = 1_000_000_000
 
 
 @dataclass(frozen=True)
@@ -29,6 +34,11 @@ class StatusRequest:
     errors_per_page: int = 10
     checks: int = 0
     consecutive_retries: int = 0
+    # Set by the poll loop: the progress mark of the previous check, the seconds waited so far
+    # (the wait before this check included) and the loop's bounds.
+    progress_mark: ProgressMark | None = None
+    waited_seconds: float = 0.0
+    budget: CheckBudget | None = None
 
 
 def validate_load_id(value: object, field: str = "loadId") -> str:
@@ -86,6 +96,45 @@ def _int_option(event: dict[str, Any], key: str, default: int, low: int, high: i
     return value
 
 
+def _seconds(value: object) -> float | None:
+    """A finite, non-negative number of seconds, or None."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    if not math.isfinite(value) or not 0 <= value <= MAX_SECONDS:
+        return None
+    return float(value)
+
+
+def parse_progress_mark(value: object) -> ProgressMark | None:
+    """The ``progressMark`` input: ``{"finishedFeeds": int >= 0, "seenAt": number >= 0}``
+    (absent or null: no mark)."""
+    if value is None:
+        return None
+    shape = "progressMark must be {'finishedFeeds': int >= 0, 'seenAt': seconds >= 0}"
+    if not isinstance(value, dict) or set(value) != {"finishedFeeds", "seenAt"}:
+        raise InvalidInputError(f"{shape}, got {str(value)[:200]}")
+    finished = value["finishedFeeds"]
+    if isinstance(finished, bool) or not isinstance(finished, int):
+        raise InvalidInputError(f"{shape}; finishedFeeds is {finished!r}")
+    if not 0 <= finished <= MAX_FEEDS:
+        raise InvalidInputError(f"{shape}; finishedFeeds {finished} is out of range")
+    seen_at = _seconds(value["seenAt"])
+    if seen_at is None:
+        raise InvalidInputError(f"{shape}; seenAt is {str(value['seenAt'])[:50]}")
+    return ProgressMark(finished, seen_at)
+
+
+def _budget(event: dict[str, Any]) -> CheckBudget | None:
+    if "maxChecks" not in event and "maxTotalWaitSeconds" not in event:
+        return None
+    if "maxChecks" not in event or "maxTotalWaitSeconds" not in event:
+        raise InvalidInputError("maxChecks and maxTotalWaitSeconds are only valid together")
+    return CheckBudget(
+        max_checks=_int_option(event, "maxChecks", 1, 1, MAX_COUNTER),
+        max_total_wait=_int_option(event, "maxTotalWaitSeconds", 1, 1, MAX_SECONDS),
+    )
+
+
 def parse_status_event(event: object) -> StatusRequest:
     """Validate a status Lambda event (any of the contract's shapes) into a `StatusRequest`."""
     if not isinstance(event, dict):
@@ -105,4 +154,15 @@ def parse_status_event(event: object) -> StatusRequest:
         errors_per_page=per_page,
         checks=_int_option(event, "checks", 0, 0, MAX_COUNTER),
         consecutive_retries=_int_option(event, "consecutiveRetries", 0, 0, MAX_COUNTER),
+        progress_mark=parse_progress_mark(event.get("progressMark")),
+        waited_seconds=_waited(event),
+        budget=_budget(event),
     )
+
+
+def _waited(event: dict[str, Any]) -> float:
+    value = event.get("waitedSeconds", 0)
+    seconds = _seconds(value)
+    if seconds is None:
+        raise InvalidInputError(f"waitedSeconds must be seconds >= 0, got {str(value)[:50]}")
+    return seconds

@@ -1,9 +1,19 @@
 """How long the workflow should wait before the next check: pure, and shared by the Lambda, the
 command line's ``watch`` and the benchmark simulator, so what is measured is what runs.
+
+Neptune's ``feedCount`` only moves when a whole file finishes, so one check cannot tell when the
+file in progress started. The poll loop therefore carries a *progress mark* from check to check
+(``{"finishedFeeds": F, "seenAt": S}``: ``S`` is ``totalTimeSpent`` at the first check that saw
+``F`` finished files). With it the policy knows about when the current file started and how long a
+file takes, waits until shortly before the predicted end and then checks at a short tail interval.
+
+Independently of how the load behaves, a *budget floor* (:func:`budget_floor`) guarantees that the
+loop's own check bound never cuts off a load before its total-wait bound does.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -15,28 +25,80 @@ QUEUED_STATUSES = frozenset({"LOAD_NOT_STARTED", "LOAD_IN_QUEUE"})
 
 
 @dataclass(frozen=True)
+class ProgressMark:
+    """How many feeds had finished, and Neptune's ``totalTimeSpent`` when that was first seen."""
+
+    finished_feeds: int
+    seen_at: float
+
+    def to_json(self) -> dict[str, int | float]:
+        """The status object's ``progressMark`` (and the status Lambda's input of the same name)."""
+        seen_at = int(self.seen_at) if float(self.seen_at).is_integer() else self.seen_at
+        return {"finishedFeeds": self.finished_feeds, "seenAt": seen_at}
+
+
+@dataclass(frozen=True)
+class CheckBudget:
+    """The poll loop's bounds, as the loop sends them with each check.
+
+    The loop fails with ``NeptuneLoadTimedOut`` when its check counter reaches ``max_checks`` or
+    its waited seconds reach ``max_total_wait``.
+    """
+
+    max_checks: int
+    max_total_wait: int
+
+
+@dataclass(frozen=True)
 class WaitPolicy:
     """Bounds and shape of the waits between checks (tuned with ``make bench``, see
     docs/benchmarks.md)."""
 
     min_wait: int = 10
-    max_wait: int = 300
+    # Bounds every wait the policy chooses; long only when finished files predict a distant end.
+    max_wait: int = 1800
+    # Bounds waits chosen without a prediction (no file finished yet, one file, a file running
+    # past its predicted end) and RETRY backoff: there the end may come at any moment.
+    blind_max_wait: int = 300
     queued_wait: int = 60
     # Without a progress signal (one file, or none finished yet), wait this share of the time the
     # load has run so far: the end is unpredictable, so this trades detection delay for checks.
     elapsed_share: float = 0.1
-    # With files finished and at least two to go, wait this share of the estimated time left.
-    # Below 0.5 so that a load speeding up towards its end is not overshot.
+    # Before the last `tracked_files` files, wait this share of the estimated time until they
+    # start. Below 0.5 so that a load speeding up towards its end is not overshot.
     remaining_share: float = 0.35
-    # Once only the last file is unfinished the end can come at any moment: check this often.
+    tracked_files: int = 3
+    # For each of the last tracked files, wait from the progress mark until this share of a
+    # file's average duration has passed: files may run faster at the end (about 0.65 of the
+    # average when the rate triples over the load), and the mark may be late by a resolution.
+    lead: float = 0.45
+    # Then check the last file every tail_wait seconds ...
     tail_wait: int = 25
     # ... but spend at most about this many checks on one file's worth of time, so a long last
-    # file stays within the workflow's check bound (500) and history limit.
+    # file stays within the workflow's check bound and history limit.
     tail_checks_per_file: int = 200
+    # The files before the last only need to be seen finish this precisely (a share of a file,
+    # for the second-last and the ones before it): each finish is the next file's start, which
+    # sets the next predicted end.
+    mid_resolution: float = 0.1
+    coarse_resolution: float = 0.25
+    # A file running past its predicted end (files slowing down to a third of the average rate
+    # at the end of a load take up to twice the average; beyond that, a stalled load): back off
+    # by this share of the overdue time, so a stall costs a few checks, not hundreds.
+    overdue_after: float = 2.0
+    overdue_share: float = 0.05
+    # The longest wait the budget floor may impose (Step Functions waits up to a year; the
+    # status object keeps nextWaitSeconds <= 3600).
+    max_floor_wait: int = 3600
 
     def clamp(self, seconds: float) -> int:
         """Round and bound a wait to [min_wait, max_wait]."""
         return max(self.min_wait, min(self.max_wait, round(seconds)))
+
+    @property
+    def blind_cap(self) -> int:
+        """The longest wait without a prediction of the end."""
+        return min(self.max_wait, self.blind_max_wait)
 
 
 def completed_fraction(feed_count: Mapping[str, int]) -> float | None:
@@ -44,11 +106,110 @@ def completed_fraction(feed_count: Mapping[str, int]) -> float | None:
     total = sum(feed_count.values())
     if total <= 0:
         return None
-    return _finished(feed_count) / total
+    return finished_feeds(feed_count) / total
 
 
-def _finished(feed_count: Mapping[str, int]) -> int:
+def finished_feeds(feed_count: Mapping[str, int]) -> int:
+    """How many feeds (files) have finished, whatever their outcome."""
     return sum(n for status, n in feed_count.items() if status not in UNFINISHED_FEED_STATUSES)
+
+
+_finished = finished_feeds  # the name the benchmark used before
+
+
+def advance_mark(
+    previous: ProgressMark | None, *, feed_count: Mapping[str, int], elapsed_seconds: float
+) -> ProgressMark:
+    """The progress mark after a check that saw ``feed_count`` at ``elapsed_seconds``.
+
+    A new mark when more feeds have finished than the previous mark says; the previous mark
+    otherwise. A mark that cannot describe this run any more (fewer finished feeds, or a
+    ``totalTimeSpent`` that went backwards: Neptune started a new run) is replaced.
+    """
+    finished = finished_feeds(feed_count)
+    elapsed = max(0.0, float(elapsed_seconds))
+    if previous is None:
+        return ProgressMark(finished, elapsed if finished else 0)
+    if finished > previous.finished_feeds:
+        return ProgressMark(finished, elapsed)
+    if finished < previous.finished_feeds or elapsed < previous.seen_at:
+        return ProgressMark(finished, elapsed if finished else 0)
+    return previous
+
+
+def budget_floor(
+    policy: WaitPolicy, *, budget: CheckBudget, checks: int, waited_seconds: float
+) -> int:
+    """The shortest wait that keeps the loop's check bound from ever firing first.
+
+    ``checks`` is the loop's counter as sent with this check (checks counted *before* it) and
+    ``waited_seconds`` the seconds waited up to and including the wait before this check. After
+    this check the loop counts ``checks + 1``; after our wait and the next check, ``checks + 2``
+    with ``waited_seconds + wait`` waited, and so on. The check bound fires at a count of ``N =
+    max_checks``; we want the total-wait bound ``T = max_total_wait`` reached by the count
+    ``N - 1`` at the latest, i.e. within the ``n = N - 2 - checks`` waits still to come, ours
+    included. Each later wait may be as long as ``M = max_floor_wait``, so ours must be at least::
+
+        floor = T - waited_seconds - (n - 1) * M
+
+    Invariant: ``T - waited <= n * M`` (the remaining waits can still cover the remaining time).
+    It holds at the start when ``T - initial_wait <= (N - 2) * M`` (checked at synth), and a wait
+    ``w >= floor`` keeps it: ``T - (waited + w) <= (n - 1) * M``. So the floor never exceeds
+    ``M``, and whatever the load does (stalls, progress going backwards, RETRY storms), the loop
+    waits ``T`` seconds before it could count ``N`` checks. With the shipped defaults (N = 500,
+    T = 36 h, M = 3600 s) the floor is 0 until fewer than 36 checks are left.
+    """
+    remaining_waits = budget.max_checks - 2 - checks
+    if remaining_waits <= 0:
+        return policy.max_floor_wait
+    floor = budget.max_total_wait - waited_seconds - (remaining_waits - 1) * policy.max_floor_wait
+    return max(0, min(policy.max_floor_wait, math.ceil(floor)))
+
+
+def _running_wait(
+    policy: WaitPolicy,
+    *,
+    elapsed: float,
+    feed_count: Mapping[str, int],
+    mark: ProgressMark | None,
+) -> float:
+    """The wait for a running load, before clamping."""
+    finished = finished_feeds(feed_count)
+    unfinished = sum(feed_count.values()) - finished
+    blind = policy.blind_cap
+    if finished <= 0 or unfinished <= 0:
+        # No file finished yet (or no feed counts): nothing predicts the end.
+        return min(blind, elapsed * policy.elapsed_share)
+    if mark is None or mark.finished_feeds != finished or mark.seen_at > elapsed:
+        # No usable mark (ad hoc checks): estimate from the rate of finished files alone. The file
+        # in progress counts as not started, so this overestimates the time left by at most one
+        # file.
+        if unfinished > 1:
+            return elapsed * unfinished / finished * policy.remaining_share
+        return min(blind, max(policy.tail_wait, elapsed / finished / policy.tail_checks_per_file))
+    per_file = mark.seen_at / finished  # average duration of a finished file
+    since = elapsed - mark.seen_at  # how long the current file has run (at most)
+    overdue = max(0.0, since - per_file * policy.overdue_after)
+    if unfinished > policy.tracked_files:
+        # Time until the first tracked file starts: the rest of this file and the ones between.
+        to_tracked = max(0.0, per_file - since) + per_file * (unfinished - policy.tracked_files - 1)
+        return max(
+            to_tracked * policy.remaining_share,
+            per_file * policy.coarse_resolution,
+            min(blind, overdue * policy.overdue_share),
+        )
+    if unfinished == 1:
+        resolution = max(policy.tail_wait, per_file / policy.tail_checks_per_file)
+    elif unfinished == 2:
+        resolution = max(policy.tail_wait, per_file * policy.mid_resolution)
+    else:
+        resolution = max(policy.tail_wait, per_file * policy.coarse_resolution)
+    approach = per_file * policy.lead - since
+    if approach >= resolution:
+        return approach
+    # Past the point where the file may end: check at the resolution, backing off (up to the
+    # blind cap) once it runs past its predicted end, so a stall does not cost hundreds of checks.
+    return max(resolution, min(blind, overdue * policy.overdue_share))
 
 
 def next_wait_seconds(
@@ -59,32 +220,43 @@ def next_wait_seconds(
     elapsed_seconds: float,
     feed_count: Mapping[str, int],
     consecutive_retries: int = 0,
+    mark: ProgressMark | None = None,
+    budget: CheckBudget | None = None,
+    checks: int = 0,
+    waited_seconds: float = 0.0,
 ) -> int | None:
     """Seconds to wait before the next check, or None for terminal states.
 
     - RETRY: exponential backoff from ``min_wait`` on consecutive failed checks.
     - Queued or not started: ``queued_wait`` (the load cannot finish before it starts).
-    - Running with files finished and two or more to go: a share of the time left, estimated
-      from the rate of finished files (``feedCount`` only moves when a whole file finishes).
-    - Running with only the last file unfinished: ``tail_wait``, since it may end at any moment.
-    - Running without a progress signal: a share of the time spent so far, so short loads are
-      checked often and long loads rarely.
+    - Running, more than ``tracked_files`` files to go: a share of the time until the tracked
+      files start, estimated from the average file duration (``mark.seen_at / finished``) and
+      how long the current file has run.
+    - Running, one of the last ``tracked_files`` files: wait until ``lead`` of a file's average
+      duration has passed since the mark, then check at a resolution (``tail_wait`` for the
+      last file, coarser for the ones before), backing off once the file runs past its
+      predicted end.
+    - Running without a progress signal (no file finished, or one file): a share of the time
+      spent so far, so short loads are checked often and long loads rarely.
+    - Always: at least :func:`budget_floor` when the loop sent its ``budget``.
+
+    ``mark`` is the progress mark *after* this check (see :func:`advance_mark`); without it the
+    time left is estimated from the rate of finished files alone.
     """
     if state in (State.SUCCEEDED, State.FAILED):
         return None
     if state is State.RETRY:
-        return policy.clamp(policy.min_wait * 2 ** min(consecutive_retries, 16))
-    if neptune_status in QUEUED_STATUSES:
-        return policy.clamp(policy.queued_wait)
-    elapsed = max(0.0, elapsed_seconds)
-    finished = _finished(feed_count)
-    unfinished = sum(feed_count.values()) - finished
-    if finished > 0 and unfinished > 1:
-        # The file in progress counts as not started, so this overestimates the time left by at
-        # most one file; the tail branch takes over for the last one.
-        remaining = elapsed * unfinished / finished
-        return policy.clamp(remaining * policy.remaining_share)
-    if finished > 0 and unfinished == 1:
-        average_file = elapsed / finished
-        return policy.clamp(max(policy.tail_wait, average_file / policy.tail_checks_per_file))
-    return policy.clamp(elapsed * policy.elapsed_share)
+        backoff = policy.min_wait * 2 ** min(consecutive_retries, 16)
+        wait = policy.clamp(min(policy.blind_cap, backoff))
+    elif neptune_status in QUEUED_STATUSES:
+        wait = policy.clamp(policy.queued_wait)
+    else:
+        elapsed = max(0.0, elapsed_seconds)
+        wait = policy.clamp(
+            _running_wait(policy, elapsed=elapsed, feed_count=feed_count, mark=mark)
+        )
+    if budget is not None:
+        wait = max(
+            wait, budget_floor(policy, budget=budget, checks=checks, waited_seconds=waited_seconds)
+        )
+    return wait

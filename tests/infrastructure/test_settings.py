@@ -70,3 +70,22 @@ def test_min_wait_must_not_exceed_max_wait() -> None:
     context = example_context() | {"statusMinWaitSeconds": 600, "statusMaxWaitSeconds": 300}
     with pytest.raises(SettingsError, match="statusMinWaitSeconds"):
         Settings.from_context(context)
+
+
+def test_check_budget_must_cover_the_total_wait() -> None:
+    # Given 10 checks: 8 waits of at most an hour after the first cannot cover 9 hours
+    context = example_context() | {"pollMaxChecks": 10, "pollMaxTotalWaitSeconds": 9 * 3600}
+    with pytest.raises(SettingsError, match="'pollMaxChecks' and 'pollMaxTotalWaitSeconds'"):
+        Settings.from_context(context)
+    # ... but they can cover 8 hours and the first wait
+    fits = example_context() | {"pollMaxChecks": 10, "pollMaxTotalWaitSeconds": 8 * 3600 + 30}
+    assert Settings.from_context(fits).poll.max_checks == 10
+
+
+def test_shipped_defaults_fit_a_24_hour_load_with_margin(context: dict[str, Any]) -> None:
+    # Given the settings shipped in cdk.json
+    settings = Settings.from_context(context)
+    # Then a 24-hour load, 10% late and 30 min queued, ends well inside the loop's wait bound,
+    # and the execution timeout outlasts the loop
+    assert settings.poll.max_total_wait_seconds >= 1.25 * (1.1 * 24 * 3600 + 1800)
+    assert settings.workflow_timeout_seconds > settings.poll.max_total_wait_seconds

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from aws_cdk import App, Stack
+from aws_cdk import App, Duration, Stack
 from aws_cdk import aws_lambda as lambda_
 
 from infrastructure.constructs.load_status_poller import (
@@ -65,15 +65,37 @@ def test_definition_is_classic_jsonpath(definition: dict[str, Any]) -> None:
     assert not any("{%" in token for token in tokens), "no JSONata expressions"
 
 
-def test_status_check_sends_the_load_id_and_counters(definition: dict[str, Any]) -> None:
+def test_status_check_sends_the_load_id_counters_mark_and_budget(
+    definition: dict[str, Any], settings: Settings
+) -> None:
     check = _states(definition)["CheckLoadStatus"]
     assert check["Resource"] == STATUS_ARN
     assert check["Parameters"] == {
         "loadId.$": "$.poll.loadId",
         "checks.$": "$.poll.checks",
         "consecutiveRetries.$": "$.poll.consecutiveRetries",
+        "progressMark.$": "$.poll.progressMark",
+        # The seconds waited as CountCheck will store them: the wait just done included.
+        "waitedSeconds.$": "States.MathAdd($.poll.waitedSeconds, $.poll.nextWaitSeconds)",
+        "maxChecks": settings.poll.max_checks,
+        "maxTotalWaitSeconds": settings.poll.max_total_wait_seconds,
     }
     assert check["ResultPath"] == "$.loadStatus"
+
+
+def test_progress_mark_starts_empty_moves_on_checks_and_survives_retries(
+    definition: dict[str, Any],
+) -> None:
+    states = _states(definition)
+    assert states["StartPolling"]["Parameters"]["progressMark"] == {"finishedFeeds": 0, "seenAt": 0}
+    assert states["CountCheck"]["Parameters"]["progressMark.$"] == "$.loadStatus.progressMark"
+    assert states["CountRetry"]["Parameters"]["progressMark.$"] == "$.poll.progressMark"
+    # Both counters keep every other field of $.poll.
+    for name in ("CountCheck", "CountRetry"):
+        assert {key.removesuffix(".$") for key in states[name]["Parameters"]} == {
+            "loadId", "checks", "waitedSeconds", "consecutiveRetries", "nextWaitSeconds",
+            "progressMark",
+        }  # fmt: skip
 
 
 def test_lambda_tasks_retry_only_lambda_service_errors_with_jitter(
@@ -250,6 +272,35 @@ def test_poller_rejects_max_checks_that_could_exceed_the_history_limit() -> None
         LoadStatusPoller(stack, "Poller", status_function=function, max_checks=5000)
     fine = LoadStatusPoller(stack, "Fine", status_function=function, max_checks=1000)
     assert fine.max_history_events <= 25_000
+
+
+def test_poller_rejects_a_total_wait_its_check_budget_cannot_cover() -> None:
+    # Given a check budget whose checks, even at the longest floor wait (3600 s), end before the
+    # total wait: the check bound could cut off a running load
+    stack = Stack(App(), "Scratch")
+    function = lambda_.Function(
+        stack,
+        "Fn",
+        runtime=lambda_.Runtime.PYTHON_3_13,
+        handler="index.handler",
+        code=lambda_.Code.from_inline("def handler(event, context): return event"),
+    )
+    with pytest.raises(ValueError, match=r"max_total_wait=.* cannot be reached within max_checks"):
+        LoadStatusPoller(
+            stack,
+            "Poller",
+            status_function=function,
+            max_checks=12,
+            max_total_wait=Duration.hours(11),
+        )
+    # 10 waits of up to an hour after the first 30 s cover 10 h 30 s
+    LoadStatusPoller(
+        stack,
+        "Fits",
+        status_function=function,
+        max_checks=12,
+        max_total_wait=Duration.seconds(10 * 3600 + 30),
+    )
 
 
 def test_synth_rejects_settings_whose_resubmits_could_exceed_the_history_limit(

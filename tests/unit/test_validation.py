@@ -6,6 +6,7 @@ import pytest
 
 from neptune_loader.exceptions import InvalidInputError
 from neptune_loader.validation import parse_status_event
+from neptune_loader.wait_policy import CheckBudget, ProgressMark
 
 LOAD_ID = "ef478d76-d9da-4d94-8ff1-08d9d4863aa5"
 
@@ -59,3 +60,71 @@ def test_reads_ad_hoc_options() -> None:
 def test_rejects_bad_input_naming_the_problem(event: object, named: str) -> None:
     with pytest.raises(InvalidInputError, match=named):
         parse_status_event(event)
+
+
+def test_reads_the_loop_state_the_workflow_sends() -> None:
+    # Given the event the poll loop's CheckLoadStatus task sends
+    request = parse_status_event(
+        {
+            "loadId": LOAD_ID,
+            "checks": 7,
+            "consecutiveRetries": 0,
+            "progressMark": {"finishedFeeds": 3, "seenAt": 1500},
+            "waitedSeconds": 1830,
+            "maxChecks": 500,
+            "maxTotalWaitSeconds": 129_600,
+        }
+    )
+    # Then the mark, the seconds waited and the loop's bounds reach the wait policy
+    assert request.progress_mark == ProgressMark(3, 1500.0)
+    assert request.waited_seconds == 1830
+    assert request.budget == CheckBudget(max_checks=500, max_total_wait=129_600)
+
+
+def test_progress_mark_and_budget_are_optional() -> None:
+    request = parse_status_event({"loadId": LOAD_ID, "progressMark": None})
+    assert (request.progress_mark, request.budget, request.waited_seconds) == (None, None, 0)
+    assert parse_status_event({"loadId": LOAD_ID}).progress_mark is None
+
+
+@pytest.mark.parametrize(
+    "mark",
+    [
+        "3@1500",
+        [3, 1500],
+        {},
+        {"finishedFeeds": 3},
+        {"seenAt": 1500},
+        {"finishedFeeds": 3, "seenAt": 1500, "extra": 1},
+        {"finishedFeeds": -1, "seenAt": 0},
+        {"finishedFeeds": 1.5, "seenAt": 0},
+        {"finishedFeeds": True, "seenAt": 0},
+        {"finishedFeeds": "3", "seenAt": 0},
+        {"finishedFeeds": 10**12, "seenAt": 0},
+        {"finishedFeeds": 3, "seenAt": -1},
+        {"finishedFeeds": 3, "seenAt": "1500"},
+        {"finishedFeeds": 3, "seenAt": None},
+        {"finishedFeeds": 3, "seenAt": float("nan")},
+        {"finishedFeeds": 3, "seenAt": float("inf")},
+        {"finishedFeeds": 3, "seenAt": False},
+    ],
+)
+def test_rejects_a_malformed_progress_mark_naming_it(mark: object) -> None:
+    with pytest.raises(InvalidInputError, match="progressMark"):
+        parse_status_event({"loadId": LOAD_ID, "progressMark": mark})
+
+
+@pytest.mark.parametrize(
+    ("extra", "named"),
+    [
+        ({"waitedSeconds": -5}, "waitedSeconds"),
+        ({"waitedSeconds": "10"}, "waitedSeconds"),
+        ({"maxChecks": 500}, "maxChecks and maxTotalWaitSeconds"),
+        ({"maxTotalWaitSeconds": 3600}, "maxChecks and maxTotalWaitSeconds"),
+        ({"maxChecks": 0, "maxTotalWaitSeconds": 3600}, "maxChecks must be from 1"),
+        ({"maxChecks": 500, "maxTotalWaitSeconds": True}, "maxTotalWaitSeconds must be"),
+    ],
+)
+def test_rejects_bad_loop_bounds_naming_them(extra: dict[str, object], named: str) -> None:
+    with pytest.raises(InvalidInputError, match=named):
+        parse_status_event({"loadId": LOAD_ID, **extra})

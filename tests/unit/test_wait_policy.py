@@ -1,11 +1,23 @@
-"""The wait policy: bounded, backs off on RETRY, waits longer for long loads."""
+"""The wait policy: bounded, backs off on RETRY, waits longer for long loads, uses the progress
+mark to check near a file's predicted end, and never lets the loop's check bound fire first."""
 
 from __future__ import annotations
+
+from typing import Any
 
 import pytest
 
 from neptune_loader.statuses import State
-from neptune_loader.wait_policy import WaitPolicy, completed_fraction, next_wait_seconds
+from neptune_loader.wait_policy import (
+    CheckBudget,
+    ProgressMark,
+    WaitPolicy,
+    advance_mark,
+    budget_floor,
+    completed_fraction,
+    finished_feeds,
+    next_wait_seconds,
+)
 
 POLICY = WaitPolicy(min_wait=10, max_wait=300, queued_wait=60)
 
@@ -78,3 +90,188 @@ def test_without_progress_signal_the_wait_is_a_share_of_the_elapsed_time() -> No
     assert wait(State.IN_PROGRESS, elapsed=1000, feeds={"LOAD_IN_PROGRESS": 1}) == round(
         1000 * POLICY.elapsed_share
     )
+
+
+# --- The progress mark -------------------------------------------------------------------------
+
+RUNNING_4 = {"LOAD_COMPLETED": 2, "LOAD_IN_PROGRESS": 1, "LOAD_NOT_STARTED": 1}
+
+
+def test_mark_moves_only_when_more_files_have_finished() -> None:
+    # Given a mark set when 2 files had finished at 600 s
+    mark = ProgressMark(2, 600)
+    # When a later check sees the same 2 files finished, the mark is carried over
+    assert advance_mark(mark, feed_count=RUNNING_4, elapsed_seconds=900) is mark
+    # When it sees a third file finished, the mark moves to this check's running time
+    three = {"LOAD_COMPLETED": 3, "LOAD_IN_PROGRESS": 1}
+    assert advance_mark(mark, feed_count=three, elapsed_seconds=930) == ProgressMark(3, 930)
+    # Failed feeds are finished feeds too
+    failed = {"LOAD_COMPLETED": 2, "LOAD_FAILED": 1, "LOAD_IN_PROGRESS": 1}
+    assert advance_mark(mark, feed_count=failed, elapsed_seconds=930).finished_feeds == 3
+
+
+def test_mark_is_replaced_when_it_cannot_describe_this_run() -> None:
+    mark = ProgressMark(2, 600)
+    # Fewer finished files, or running time gone backwards: Neptune started a new run
+    assert advance_mark(mark, feed_count={"LOAD_IN_PROGRESS": 1}, elapsed_seconds=30) == (
+        ProgressMark(0, 0)
+    )
+    assert advance_mark(mark, feed_count=RUNNING_4, elapsed_seconds=500) == ProgressMark(2, 500)
+    # No mark yet: the first one says what this check saw
+    assert advance_mark(None, feed_count={}, elapsed_seconds=0) == ProgressMark(0, 0)
+    assert advance_mark(None, feed_count=RUNNING_4, elapsed_seconds=70) == ProgressMark(2, 70)
+
+
+def test_mark_serialises_as_the_status_object_key() -> None:
+    assert ProgressMark(3, 930.0).to_json() == {"finishedFeeds": 3, "seenAt": 930}
+    assert ProgressMark(3, 930.5).to_json() == {"finishedFeeds": 3, "seenAt": 930.5}
+
+
+def running(elapsed: float, feeds: dict[str, int], mark: ProgressMark, policy=None) -> int | None:
+    return next_wait_seconds(
+        policy or WaitPolicy(),
+        state=State.IN_PROGRESS,
+        neptune_status="LOAD_IN_PROGRESS",
+        elapsed_seconds=elapsed,
+        feed_count=feeds,
+        mark=mark,
+    )
+
+
+def test_last_file_waits_until_shortly_before_its_predicted_end_then_checks_at_the_tail() -> None:
+    # Given 3 of 4 files finished, the third seen at 1500 s (500 s per file on average)
+    policy = WaitPolicy()
+    feeds = {"LOAD_COMPLETED": 3, "LOAD_IN_PROGRESS": 1}
+    mark = ProgressMark(3, 1500)
+    # When the check that set the mark asks, it waits until `lead` of a file has passed
+    assert running(1500, feeds, mark) == round(500 * policy.lead)
+    # Then, within the window where the file may end, it checks at the tail interval
+    assert running(1500 + 500 * policy.lead, feeds, mark) == policy.tail_wait
+    assert running(2000, feeds, mark) == policy.tail_wait
+    # ... and backs off once the file runs far past its predicted end (a stall), within the cap
+    late = running(1500 + 500 * policy.overdue_after + 4000, feeds, mark)
+    assert late == round(4000 * policy.overdue_share)
+    assert running(10**7, feeds, mark) == policy.blind_max_wait
+
+
+def test_many_files_to_go_wait_a_share_of_the_time_until_the_tracked_files() -> None:
+    policy = WaitPolicy()
+    # 4 of 16 files finished at 400 s (100 s each); 12 to go, the current one started at 400 s
+    feeds = {"LOAD_COMPLETED": 4, "LOAD_IN_PROGRESS": 1, "LOAD_NOT_STARTED": 11}
+    wait = running(400, feeds, ProgressMark(4, 400))
+    to_tracked = 100 + 100 * (12 - policy.tracked_files - 1)
+    assert wait == round(to_tracked * policy.remaining_share)
+
+
+def test_a_long_last_file_is_checked_at_most_about_tail_checks_per_file_times() -> None:
+    policy = WaitPolicy()
+    feeds = {"LOAD_COMPLETED": 3, "LOAD_IN_PROGRESS": 1}
+    mark = ProgressMark(3, 3 * 21_600)  # 6-hour files
+    assert running(3 * 21_600 + 20_000, feeds, mark) == round(21_600 / policy.tail_checks_per_file)
+
+
+def test_without_a_usable_mark_the_rate_estimate_applies() -> None:
+    # A mark for another count of finished files (or none) is ignored: same as no mark
+    feeds = {"LOAD_COMPLETED": 1, "LOAD_IN_PROGRESS": 1, "LOAD_NOT_STARTED": 2}
+    stale = running(100, feeds, ProgressMark(0, 0), POLICY)
+    assert stale == wait(State.IN_PROGRESS, elapsed=100, feeds=feeds)
+
+
+def test_retry_backoff_stays_within_the_blind_cap() -> None:
+    policy = WaitPolicy()
+    waits = [
+        next_wait_seconds(
+            policy,
+            state=State.RETRY,
+            neptune_status=None,
+            elapsed_seconds=0,
+            feed_count={},
+            consecutive_retries=n,
+        )
+        for n in range(12)
+    ]
+    assert max(waits) == policy.blind_max_wait
+
+
+# --- The check budget: the loop's check bound never fires before its total-wait bound ----------
+
+
+def drive_loop(
+    policy: WaitPolicy, budget: CheckBudget, initial_wait: int, status_for: Any
+) -> tuple[str, int, int]:
+    """Run the workflow's counters (StartPolling, CheckLoadStatus, CountCheck/CountRetry,
+    WithinBounds in its order) with the wait each check's status asks for."""
+    checks, waited, next_wait = 0, 0, initial_wait
+    while True:
+        state, elapsed, feeds, retries = status_for(checks)
+        wait = next_wait_seconds(
+            policy,
+            state=state,
+            neptune_status=None if state is State.RETRY else "LOAD_IN_PROGRESS",
+            elapsed_seconds=elapsed,
+            feed_count=feeds,
+            consecutive_retries=retries,
+            mark=ProgressMark(finished_feeds(feeds), elapsed),
+            budget=budget,
+            checks=checks,
+            waited_seconds=waited + next_wait,
+        )
+        assert wait is not None
+        assert wait <= policy.max_floor_wait
+        checks, waited, next_wait = checks + 1, waited + next_wait, wait
+        if checks >= budget.max_checks:
+            return "checks", checks, waited
+        if waited >= budget.max_total_wait:
+            return "waitedSeconds", checks, waited
+
+
+WORST_CASES = {
+    # A load that finishes a file at every check: the shortest waits the policy ever asks for.
+    "a file at every check": lambda k: (
+        State.IN_PROGRESS,
+        float(k),
+        {"LOAD_COMPLETED": k + 1, "LOAD_IN_PROGRESS": 1, "LOAD_NOT_STARTED": 1},
+        0,
+    ),
+    # Stalled: totalTimeSpent and feedCount never move.
+    "stalled": lambda k: (State.IN_PROGRESS, 0.0, {"LOAD_IN_PROGRESS": 1}, 0),
+    # The status cannot be read, with the retry counter reset now and then.
+    "retry storm": lambda k: (State.RETRY, 0.0, {}, k % 3),
+    # Only the last file left, in its tail window forever.
+    "endless tail": lambda k: (
+        State.IN_PROGRESS,
+        100.0,
+        {"LOAD_COMPLETED": 3, "LOAD_IN_PROGRESS": 1},
+        0,
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(WORST_CASES))
+@pytest.mark.parametrize(("max_checks", "max_total_wait"), [(500, 36 * 3600), (40, 3 * 3600)])
+def test_check_bound_never_fires_before_the_total_wait_bound(
+    case: str, max_checks: int, max_total_wait: int
+) -> None:
+    # Given a loop whose bounds fit (T - first wait <= (N - 2) x max_floor_wait) and a minimum
+    # wait of 1 s, so that only the budget floor stretches the waits
+    policy = WaitPolicy(min_wait=1, tail_wait=1)
+    budget = CheckBudget(max_checks=max_checks, max_total_wait=max_total_wait)
+    assert max_total_wait - 30 <= (max_checks - 2) * policy.max_floor_wait
+    # When the load behaves as badly as it can for the check count
+    bound, checks, waited = drive_loop(policy, budget, 30, WORST_CASES[case])
+    # Then the total-wait bound ends the loop, before the check bound could
+    assert bound == "waitedSeconds"
+    assert checks < max_checks
+    assert waited >= max_total_wait
+
+
+def test_budget_floor_is_zero_while_the_remaining_checks_can_cover_the_remaining_time() -> None:
+    policy = WaitPolicy()
+    budget = CheckBudget(max_checks=500, max_total_wait=36 * 3600)
+    assert budget_floor(policy, budget=budget, checks=0, waited_seconds=30) == 0
+    assert budget_floor(policy, budget=budget, checks=400, waited_seconds=3600) == 0
+    # 10 checks left (8 waits, ours included) and 9 hours to go: ours must take 2 hours ...
+    # more than one wait may: capped at max_floor_wait, the guarantee needs the synth check
+    assert budget_floor(policy, budget=budget, checks=490, waited_seconds=27 * 3600) == 3600
+    # 3 waits left, 2 h 30 min to go: ours >= 2.5 h - 2 h
+    assert budget_floor(policy, budget=budget, checks=495, waited_seconds=33.5 * 3600) == 1800
