@@ -153,6 +153,27 @@ def render(r: dict[str, Any], *, runs: int, iterations: int) -> str:
         "",
         "![checks versus detection delay](benchmarks-polling.png)",
         "",
+        "### One-file loads: what any poller can reach",
+        "",
+        "A one-file load exposes no signal that predicts its end (`feedCount` moves only when "
+        "the file finishes, Neptune reports no total), so its end is equally likely at any "
+        "moment and the detection delay is spread over the last interval. Fixed pollers on the "
+        "same one-file loads of 15 min and more:",
+        "",
+        "| fixed interval | checks vs fixed 30 s | p95 delay |",
+        "|---|---|---|",
+        *(
+            f"| {row['interval']} s | {row['check_share']:.2f} | {row['p95_delay']:.1f} s |"
+            for row in poll["one_file_frontier"]
+        ),
+        "",
+        f"The fixed 30 s poller needs up to {poll['groups']['fixed 30 s']['all']['max_checks']} "
+        f"checks and {poll['groups']['fixed 30 s']['all']['max_events']:,} history events for "
+        "the longest load here (24 h + 10%): over the 25,000-event limit of one Standard "
+        "execution, so it cannot watch a 24-hour load at all; the loop's own bounds "
+        f"({loop['max_checks']} checks) keep the adaptive poller at most "
+        f"{poll['groups']['adaptive (Lambda)']['all']['max_events']:,} events.",
+        "",
         "### Per profile (adaptive vs fixed 30 s)",
         "",
         "| profile | adaptive checks | adaptive p95 delay | fixed 30 s checks | fixed 30 s p95 delay |",
@@ -169,22 +190,32 @@ def render(r: dict[str, Any], *, runs: int, iterations: int) -> str:
 
 
 FINDINGS = """\
-- **Wait policy.** A check can only see what Neptune reports: the overall status, the running
-  time and how many *whole files* have finished. With files finished and two or more to go the
-  policy waits 35% of the time left as estimated from the file rate; once only the last file is
-  unfinished it checks every 25 s, because that file can end at any moment; with no progress
-  signal at all it waits 10% of the running time so far (10 s to 300 s). For multi-file loads
-  of 15 min and more this meets the goal: a fraction of the checks of a fixed 30 s poller with a
-  lower p95 delay, and a 24-hour load stays far below the 25,000-event history limit.
-- **Single-file loads cannot meet both goals.** Neptune exposes no total (no record or byte
-  count to reach), so a one-file load's end is unpredictable from inside: if checks are `w`
-  seconds apart near the end, the delay is spread over `[0, w)`, so a p95 delay of at most
-  28.5 s needs `w` <= 30 s near the end, i.e. about as many checks as the fixed 30 s poller. The
-  policy chooses fewer checks (about 10x fewer at 24 h) at the price of a p95 delay of several
-  minutes for such loads (see the "1 file" rows). Splitting the input into several files gives
-  the policy its signal back.
-- **The tail dominates for few files.** With 4 files the last file is a quarter (front-loaded:
-  about half) of the running time and is polled at the tail interval throughout. A stateless
-  check cannot know when that last file started; passing the previous check's finished-file
-  count and running time through the workflow would let it skip most of that tail.
+- **Wait policy.** A check sees only what Neptune reports: the overall status, the running time
+  and how many *whole files* have finished. The poll loop therefore carries a progress mark
+  (`{finishedFeeds, seenAt}`: the running time at the first check that saw that many files
+  finished) from check to check. With it the policy knows about when the current file started
+  and how long a file takes: before the last three files it waits 35% of the estimated time until
+  they start; for each of the last three it waits until 45% of an average file has passed since
+  the mark, then checks at a resolution (25 s for the last file, at most 250 checks per file's
+  worth of time; 10% and 25% of a file for the two before, whose ends set the next start), and
+  backs off once a file runs past twice the average (a stall). With no signal (no file finished
+  yet, or one file) it waits 10% of the running time so far, 10 s to 300 s.
+- **Multi-file loads of 15 min and more meet both goals**: a fraction of the fixed 30 s poller's
+  checks with a p95 delay no worse (the "4+ files" rows). The worst are 24-hour loads of 4 files,
+  whose last file lasts about 6 hours: at 25 s per check that file alone would need up to 864
+  checks, more than the loop's 500, so the tail interval grows to a file's duration / 250
+  (about 86 s). While fewer than three files have finished, the file rate is a guess (the first
+  files may run three times slower than the last), so waits stay within 300 s.
+- **One-file loads cannot meet both goals** (table above): with no signal the delay is spread over
+  the last interval, so a p95 delay of about 28.5 s needs intervals of about 30 s near the end,
+  i.e. the fixed 30 s poller's checks; a poller with 40% of those checks (75 s) reaches a p95 of
+  about 71 s. The policy spends fewer checks still (its waits grow to 300 s, which also keeps a
+  24-hour load within the loop's bounds and history) at the price of a p95 delay of several
+  minutes, and that share of one-file loads is what misses the combined ">=15 min" delay goal.
+  Splitting the input into several files gives the policy its signal back.
+- **No load is cut off by the loop's own check count.** Every check sends the loop's bounds and
+  the seconds waited; the policy never waits less than the budget floor `T - waited - (n - 1) x
+  3600 s` (`n` waits left before the check bound), so the total-wait bound (36 h) always fires
+  first, however the load behaves (unit-tested on stalled loads, RETRY storms, a file finishing at
+  every check). With the shipped bounds the floor is zero until fewer than 36 checks are left.
 """

@@ -27,6 +27,8 @@ PRICE_PER_GB_SECOND_ARM = 0.0000133334  # Lambda, arm64 (the house Lambda's arch
 PRICE_PER_REQUEST = 0.20 / 1_000_000
 HISTORY_LIMIT = 25_000
 FIXED_INTERVALS = (5, 10, 30)
+# Fixed intervals tried on one-file loads, to show what any poller without a signal can reach.
+ONE_FILE_FRONTIER = (30, 45, 60, 75, 90, 120)
 LONG_LOAD_SECONDS = 900
 GOALS = {"cold_ratio": 1.15, "warm_ratio": 1.2, "rss_mib": 60, "check_share": 0.40}
 
@@ -55,13 +57,28 @@ def _machine() -> dict[str, str]:
     }
 
 
-def _status_function_memory_mb() -> int:
+def _status_function() -> dict[str, Any]:
     template = json.loads(TEMPLATE.read_text())
     for resource in template["Resources"].values():
         props = resource.get("Properties", {})
         if props.get("Handler") == "loader_status.handler.handler":
-            return int(props.get("MemorySize", 128))
-    return 128
+            return dict(props)
+    return {}
+
+
+def _status_function_memory_mb() -> int:
+    return int(_status_function().get("MemorySize", 128))
+
+
+def deployed_policy() -> WaitPolicy:
+    """The policy as the deployed status Lambda builds it (its wait bounds from the template's
+    environment, the rest from the code)."""
+    env = _status_function().get("Environment", {}).get("Variables", {})
+    defaults = WaitPolicy()
+    return WaitPolicy(
+        min_wait=int(env.get("STATUS_MIN_WAIT_SECONDS", defaults.min_wait)),
+        max_wait=int(env.get("STATUS_MAX_WAIT_SECONDS", defaults.max_wait)),
+    )
 
 
 def _p95(values: list[float]) -> float:
@@ -72,15 +89,27 @@ def _p95(values: list[float]) -> float:
 def polling(loads_per_profile: int, seconds_per_check: float, memory_mb: int) -> dict[str, Any]:
     """Simulate every profile under the Lambda's policy and the fixed intervals."""
     cost = loop_cost(load_definition())
-    policy = WaitPolicy()
+    policy = deployed_policy()
+    bounds = (
+        simulator.LoopBounds(cost.max_checks, cost.max_waited_seconds)
+        if cost.max_checks is not None and cost.max_waited_seconds is not None
+        else None
+    )
     rng = random.Random(20_240_601)
     pollers = ["adaptive (Lambda)", *(f"fixed {s} s" for s in FIXED_INTERVALS)]
     rows: list[dict[str, Any]] = []
+    frontier: dict[int, list[simulator.Outcome]] = {w: [] for w in ONE_FILE_FRONTIER}
     for profile in simulator.profiles():
         for load in simulator.sample_loads(profile, loads_per_profile, rng):
+            if profile.files == 1 and profile.run_seconds >= LONG_LOAD_SECONDS:
+                for w in ONE_FILE_FRONTIER:
+                    frontier[w].append(simulator.simulate_fixed(load, w))
             outcomes = {
                 "adaptive (Lambda)": simulator.simulate(
-                    load, simulator.lambda_poller(policy, cost.initial_wait_seconds), policy
+                    load,
+                    simulator.lambda_poller(policy, cost.initial_wait_seconds),
+                    policy,
+                    bounds=bounds,
                 )
             }
             for seconds in FIXED_INTERVALS:
@@ -99,6 +128,7 @@ def polling(loads_per_profile: int, seconds_per_check: float, memory_mb: int) ->
                         "waited": outcome.waited_seconds,
                         "transitions": cost.transitions(outcome.checks),
                         "events": cost.history_events(outcome.checks),
+                        "bound_hit": outcome.bound_hit,
                     }
                 )
 
@@ -142,16 +172,18 @@ def polling(loads_per_profile: int, seconds_per_check: float, memory_mb: int) ->
         for label in dict.fromkeys(r["profile"] for r in rows):
             selected = [r for r in rows if r["poller"] == name and r["profile"] == label]
             by_profile.setdefault(label, {})[name] = summarize(selected)
-    over_bounds = [
-        r
-        for r in rows
-        if r["poller"] == "adaptive (Lambda)"
-        and (
-            (cost.max_checks is not None and r["checks"] > cost.max_checks)
-            or (cost.max_waited_seconds is not None and r["waited"] >= cost.max_waited_seconds)
-        )
+    over_bounds = [r for r in rows if r["poller"] == "adaptive (Lambda)" and r["bound_hit"]]
+    base = statistics.fmean(o.checks for o in frontier[30])
+    one_file_frontier = [
+        {
+            "interval": w,
+            "check_share": statistics.fmean(o.checks for o in outcomes) / base,
+            "p95_delay": _p95([o.detection_delay for o in outcomes]),
+        }
+        for w, outcomes in frontier.items()
     ]
     return {
+        "one_file_frontier": one_file_frontier,
         "loop": asdict(cost),
         "policy": asdict(policy),
         "groups": groups,

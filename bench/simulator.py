@@ -5,7 +5,10 @@ A load is seen only through what Neptune's Get-Status exposes: ``LOAD_IN_QUEUE``
 ``totalTimeSpent`` counting whole seconds of running time (queue time excluded) and ``feedCount``
 changing only when a whole file finishes, then ``LOAD_COMPLETED``. The poller under test is the
 Lambda's own code: each check calls ``check_load_status`` (which calls the real wait policy) on
-that payload, so what is measured is what runs.
+that payload, so what is measured is what runs. The loop's state is threaded as the workflow does
+it: the event the ``CheckLoadStatus`` task sends (counters, ``progressMark``, ``waitedSeconds`` and
+the loop's bounds) goes through the Lambda's own ``parse_status_event``, and ``CountCheck`` /
+``CountRetry`` update ``$.poll`` from the status object.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from neptune_loader.neptune_client import Deadline
 from neptune_loader.status_check import check_load_status
-from neptune_loader.validation import StatusRequest
+from neptune_loader.validation import parse_status_event
 
 if TYPE_CHECKING:
     from neptune_loader.wait_policy import WaitPolicy
@@ -145,30 +148,77 @@ def fixed_poller(interval: float) -> Poller:
 
 
 @dataclass(frozen=True)
+class LoopBounds:
+    """The workflow's ``WithinBounds`` Choice: NeptuneLoadTimedOut at this many checks or seconds
+    waited (read from ``cdk.out`` by the benchmark)."""
+
+    max_checks: int
+    max_total_wait: int
+
+
+@dataclass(frozen=True)
 class Outcome:
     """What polling one load cost and how late it noticed the end."""
 
     checks: int
     detection_delay: float
     waited_seconds: float
+    # Which bound of the workflow would have ended the execution first ("checks" or
+    # "waitedSeconds"), or None. The simulation runs on to the end regardless, to measure it.
+    bound_hit: str | None = None
 
 
-def simulate(load: Load, poller: Poller, policy: WaitPolicy, max_checks: int = 100_000) -> Outcome:
+def simulate(
+    load: Load,
+    poller: Poller,
+    policy: WaitPolicy,
+    max_checks: int = 100_000,
+    bounds: LoopBounds | None = None,
+) -> Outcome:
     """Run the wait-and-check loop on ``load`` in virtual time until a check sees the end.
 
-    Every check goes through the Lambda's ``check_load_status`` with ``checks`` counted like the
-    workflow; the poller only decides the waits.
+    Every check goes through the Lambda's ``parse_status_event`` and ``check_load_status`` with
+    the loop state threaded like the workflow (``$.poll``: checks, waited seconds, consecutive
+    retries, the progress mark); the poller only decides the waits.
     """
     neptune = _ScriptedNeptune(load)
     status: dict[str, Any] | None = None
-    checks = 0
-    while checks < max_checks:
-        neptune.now += poller(status)
-        checks += 1
-        request = StatusRequest(load_id=LOAD_ID, checks=checks - 1)
+    # StartPolling
+    poll: dict[str, Any] = {
+        "checks": 0,
+        "waitedSeconds": 0,
+        "consecutiveRetries": 0,
+        "progressMark": {"finishedFeeds": 0, "seenAt": 0},
+    }
+    bound_hit: str | None = None
+    while poll["checks"] < max_checks:
+        wait = poller(status)  # WaitBeforeCheck
+        neptune.now += wait
+        event: dict[str, Any] = {  # CheckLoadStatus's Parameters
+            "loadId": LOAD_ID,
+            "checks": poll["checks"],
+            "consecutiveRetries": poll["consecutiveRetries"],
+            "progressMark": poll["progressMark"],
+            "waitedSeconds": poll["waitedSeconds"] + wait,
+        }
+        if bounds is not None:
+            event |= {"maxChecks": bounds.max_checks, "maxTotalWaitSeconds": bounds.max_total_wait}
+        request = parse_status_event(event)
         status = check_load_status(neptune, request, policy, Deadline())  # type: ignore[arg-type]
+        retry = status["state"] == "RETRY"
+        poll = {  # CountCheck / CountRetry
+            "checks": poll["checks"] + 1,
+            "waitedSeconds": poll["waitedSeconds"] + wait,
+            "consecutiveRetries": poll["consecutiveRetries"] + 1 if retry else 0,
+            "progressMark": poll["progressMark"] if retry else status["progressMark"],
+        }
         if status["terminal"]:
-            return Outcome(checks, neptune.now - load.completes_at, neptune.now)
+            return Outcome(poll["checks"], neptune.now - load.completes_at, neptune.now, bound_hit)
+        if bounds is not None and bound_hit is None:  # WithinBounds, in its order
+            if poll["checks"] >= bounds.max_checks:
+                bound_hit = "checks"
+            elif poll["waitedSeconds"] >= bounds.max_total_wait:
+                bound_hit = "waitedSeconds"
     raise RuntimeError(f"no terminal status after {max_checks} checks for {load}")
 
 

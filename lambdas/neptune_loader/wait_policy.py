@@ -76,7 +76,7 @@ class WaitPolicy:
     tail_wait: int = 25
     # ... but spend at most about this many checks on one file's worth of time, so a long last
     # file stays within the workflow's check bound and history limit.
-    tail_checks_per_file: int = 200
+    tail_checks_per_file: int = 250
     # The files before the last only need to be seen finish this precisely (a share of a file,
     # for the second-last and the ones before it): each finish is the next file's start, which
     # sets the next predicted end.
@@ -193,11 +193,14 @@ def _running_wait(
     if unfinished > policy.tracked_files:
         # Time until the first tracked file starts: the rest of this file and the ones between.
         to_tracked = max(0.0, per_file - since) + per_file * (unfinished - policy.tracked_files - 1)
-        return max(
+        wait = max(
             to_tracked * policy.remaining_share,
             per_file * policy.coarse_resolution,
             min(blind, overdue * policy.overdue_share),
         )
+        # From the first few files alone the rate is a guess (they may run several times slower
+        # than the rest): wait no longer than without a prediction.
+        return wait if finished >= policy.tracked_files else min(blind, wait)
     if unfinished == 1:
         resolution = max(policy.tail_wait, per_file / policy.tail_checks_per_file)
     elif unfinished == 2:

@@ -7,7 +7,7 @@ import math
 
 import pytest
 
-from bench.simulator import Load, fixed_poller, simulate, simulate_fixed
+from bench.simulator import Load, LoopBounds, fixed_poller, simulate, simulate_fixed
 from neptune_loader.wait_policy import WaitPolicy
 
 
@@ -46,3 +46,33 @@ def test_adaptive_policy_sees_the_end_of_a_many_file_load_promptly() -> None:
     outcome = simulate(load, lambda s: 30 if s is None else s["nextWaitSeconds"], WaitPolicy())
     assert outcome.detection_delay <= WaitPolicy().tail_wait
     assert outcome.checks < 3600 / 30 * 0.4
+
+
+def test_simulator_threads_the_progress_mark_like_the_workflow() -> None:
+    # Given a 4-file load polled by the Lambda's own policy
+    seen: list[dict] = []
+
+    def poller(status: dict | None) -> float:
+        if status is not None:
+            seen.append(status)
+        return 30 if status is None else status["nextWaitSeconds"]
+
+    load = Load.build(3600.0, files=4)
+    outcome = simulate(load, poller, WaitPolicy(), bounds=LoopBounds(500, 36 * 3600))
+    # Then each status carries the mark, which moves only when the finished count grows
+    marks = [s["progressMark"] for s in seen]
+    assert [m["finishedFeeds"] for m in marks] == sorted(m["finishedFeeds"] for m in marks)
+    assert {m["finishedFeeds"] for m in marks} == {0, 1, 2, 3}
+    # ... and the last file, started at a known time, is seen to end within a tail interval
+    assert outcome.detection_delay <= WaitPolicy().tail_wait
+    assert outcome.bound_hit is None
+
+
+def test_simulator_reports_which_workflow_bound_would_fire() -> None:
+    # Given an 8-hour load and a loop bounded at 40 checks or 3 hours of waiting
+    outcome = simulate(
+        Load.build(8 * 3600.0, files=1), lambda s: 30 if s is None else s["nextWaitSeconds"],
+        WaitPolicy(), bounds=LoopBounds(40, 3 * 3600),
+    )  # fmt: skip
+    # Then the total-wait bound fires, never the check bound (the Lambda's budget floor)
+    assert outcome.bound_hit == "waitedSeconds"

@@ -275,3 +275,11 @@ def test_budget_floor_is_zero_while_the_remaining_checks_can_cover_the_remaining
     assert budget_floor(policy, budget=budget, checks=490, waited_seconds=27 * 3600) == 3600
     # 3 waits left, 2 h 30 min to go: ours >= 2.5 h - 2 h
     assert budget_floor(policy, budget=budget, checks=495, waited_seconds=33.5 * 3600) == 1800
+
+
+def test_a_rate_from_the_first_few_files_never_stretches_the_wait_past_the_blind_cap() -> None:
+    # Given 1 of 64 files finished after 50 s (the first files may be the slow ones)
+    policy = WaitPolicy()
+    feeds = {"LOAD_COMPLETED": 1, "LOAD_IN_PROGRESS": 1, "LOAD_NOT_STARTED": 62}
+    # Then the wait is no longer than without a prediction
+    assert running(50, feeds, ProgressMark(1, 50)) == policy.blind_max_wait
