@@ -6,24 +6,28 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-from reliability_support import LEDGER, LEDGER_ENV, FakeContext, Measured, measure
+from reliability_support import (
+    ACCESS_KEY_ID,
+    LEDGER,
+    LEDGER_ENV,
+    REPO_ROOT,
+    ROLE_ARN,
+    SAMPLES,
+    SECRET_ACCESS_KEY,
+    SESSION_TOKEN,
+    FakeContext,
+    Measured,
+    SynthesizedApp,
+    measure,
+)
 
 from loadctl.emulator import ManualClock, NeptuneLoaderEmulator
 from loader_status import handler as status_module
 from start_loader import handler as start_module
-
-REPO_ROOT = Path(__file__).resolve().parents[2]
-SAMPLES = REPO_ROOT / "samples"
-# Recognisable fake credentials: the log checks search every captured line for them.
-ACCESS_KEY_ID = "AKIARELIABILITYTEST1"
-SECRET_ACCESS_KEY = "reliabilitySecretKey/DoNotLog+0123456789abcdef"
-SESSION_TOKEN = "IQoJb3JpZ2luX2VjReliabilitySessionTokenDoNotLog"
-ROLE_ARN = "arn:aws:iam::123456789012:role/NeptuneLoadFromS3"
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
@@ -93,14 +97,6 @@ def invoke_start(lambda_env: None) -> Callable[[Any], dict[str, Any]]:
 
 
 # --- the synthesized app, shared by the template checks and the end-to-end faults ---------------
-
-
-@dataclass(frozen=True)
-class SynthesizedApp:
-    """The cloud assembly directory and the stack's template."""
-
-    cdk_out: Path
-    template: dict[str, Any]
 
 
 @pytest.fixture(scope="session")

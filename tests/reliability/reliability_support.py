@@ -99,6 +99,22 @@ class Ledger:
 
 LEDGER = Ledger()
 
+REPO_ROOT = Path(__file__).resolve().parents[2]
+SAMPLES = REPO_ROOT / "samples"
+# Recognisable fake credentials: the log checks search every captured line for them.
+ACCESS_KEY_ID = "AKIARELIABILITYTEST1"
+SECRET_ACCESS_KEY = "reliabilitySecretKey/DoNotLog+0123456789abcdef"
+SESSION_TOKEN = "IQoJb3JpZ2luX2VjReliabilitySessionTokenDoNotLog"
+ROLE_ARN = "arn:aws:iam::123456789012:role/NeptuneLoadFromS3"
+
+
+@dataclass(frozen=True)
+class SynthesizedApp:
+    """The cloud assembly directory and the stack's template."""
+
+    cdk_out: Path
+    template: dict[str, Any]
+
 
 @dataclass
 class FakeContext:

@@ -15,7 +15,7 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from conftest import ACCESS_KEY_ID, SECRET_ACCESS_KEY, SESSION_TOKEN, SynthesizedApp
+from reliability_support import ACCESS_KEY_ID, SECRET_ACCESS_KEY, SESSION_TOKEN, SynthesizedApp
 
 from loadctl.emulator import Fault
 from loader_status import handler as status_module
