@@ -170,7 +170,7 @@ class LoadStatusPoller(sfn.StateMachineFragment):
 
         # One Fail state per contract error; each reads the Cause a describe Pass prepared.
         fail_states = {
-            error: sfn.Fail(self, f"{p}{error}", error=error, cause_path="$.failure.cause")
+            error: sfn.Fail(self, f"{p}{error}", error=error, cause_path="$.cause")
             for error in (
                 ERROR_LOAD_FAILED,
                 ERROR_LOAD_TIMED_OUT,
@@ -180,13 +180,17 @@ class LoadStatusPoller(sfn.StateMachineFragment):
         }
 
         def failure(name: str, error: str, cause_of: str, comment: str) -> sfn.Pass:
-            """A Pass that serialises ``cause_of`` for the Fail state's CausePath, then the Fail."""
+            """A Pass that replaces the state with ``{"cause": <JSON of cause_of>}`` for the Fail.
+
+            Replacing (no result path) rather than adding keeps an oversized input from being
+            copied once more on the way out, which would end in States.DataLimitExceeded instead
+            of the named Fail.
+            """
             describe = sfn.Pass(
                 self,
                 f"{p}Describe{name}",
                 comment=comment,
                 parameters={"cause.$": f"States.JsonToString({cause_of})"},
-                result_path="$.failure",
             )
             describe.next(fail_states[error])
             return describe
@@ -209,8 +213,13 @@ class LoadStatusPoller(sfn.StateMachineFragment):
             "$.poll",
             "The status Lambda failed (not a load failure); $.poll.error holds the error",
         )
+        # The Lambda's error (its message names the problem), not $.poll: the load id may be the
+        # oversized value that was rejected.
         invalid_input = failure(
-            "InvalidLoadId", ERROR_INVALID_INPUT, "$.poll", "The status Lambda rejected the input"
+            "InvalidLoadId",
+            ERROR_INVALID_INPUT,
+            "$.poll.error",
+            "The status Lambda rejected the input",
         )
         self.load_failed: sfn.State = load_failed
 

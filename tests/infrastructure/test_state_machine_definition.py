@@ -166,8 +166,9 @@ def test_load_failure_cause_is_the_json_of_the_last_status(definition: dict[str,
     (describe_name,) = [c["Next"] for c in failed]
     describe = states[describe_name]
     assert describe["Parameters"] == {"cause.$": "States.JsonToString($.loadStatus)"}
+    assert "ResultPath" not in describe  # replaces the state: nothing large is copied again
     fail = states[describe["Next"]]
-    assert fail == {"Type": "Fail", "Error": "NeptuneLoadFailed", "CausePath": "$.failure.cause"}
+    assert fail == {"Type": "Fail", "Error": "NeptuneLoadFailed", "CausePath": "$.cause"}
 
 
 def test_loop_is_bounded_by_checks_total_wait_and_consecutive_retries(

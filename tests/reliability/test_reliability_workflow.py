@@ -14,11 +14,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from conftest import SAMPLES, SynthesizedApp
 from reliability_support import (
     LEDGER,
     MAX_CAUSE_CHARS,
+    SAMPLES,
     Outcome,
+    SynthesizedApp,
     contract_violations,
     output_bytes,
 )
@@ -286,16 +287,11 @@ def test_bad_state_machine_input_fails_as_invalid_input_without_calling_neptune(
     outcome.handled = True
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Known bug (infrastructure/constructs/load_status_poller.py, the Describe* Pass states): "
-    "States.JsonToString($.poll) copies the 100,000-character loadId again next to $.start and "
-    "$.poll, so the state passes 256 KiB and the execution ends in States.DataLimitExceeded "
-    "instead of InvalidInput. Remove this mark when fixed.",
-)
 def test_a_100000_character_load_id_fails_as_invalid_input(fresh: Workflow) -> None:
     result = fresh.run({"loadId": "a" * 100_000})
     assert (result.status, result.error) == ("FAILED", "InvalidInput")
+    assert "loadId is too long" in (result.cause or "")
+    assert len(result.cause or "") <= MAX_CAUSE_CHARS
     assert fresh.emulator.requests == []
 
 
