@@ -23,7 +23,7 @@ class Settings:
     read_timeout: float = 2.0
     max_attempts: int = 2
     min_wait_seconds: int = 10
-    max_wait_seconds: int = 300
+    max_wait_seconds: int = 1800
     max_errors_fetched: int = 100
     loader_role_arn: str | None = None
 
@@ -77,7 +77,7 @@ def load_settings(env: Mapping[str, str]) -> Settings:
             "AWS_REGION is not set (the Lambda runtime sets it; set it locally)"
         )
     min_wait = int(_number(env, "STATUS_MIN_WAIT_SECONDS", 10, 1, 3600))
-    max_wait = int(_number(env, "STATUS_MAX_WAIT_SECONDS", 300, 1, 3600))
+    max_wait = int(_number(env, "STATUS_MAX_WAIT_SECONDS", 1800, 1, 3600))
     if max_wait < min_wait:
         raise ConfigurationError(
             f"STATUS_MAX_WAIT_SECONDS ({max_wait}) is below STATUS_MIN_WAIT_SECONDS ({min_wait})"

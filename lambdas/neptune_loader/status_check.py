@@ -216,11 +216,10 @@ def _fetch_errors(
         more = len(page_entries) >= per_page
         if not more:
             break
-    if request.include_errors:
-        # The caller asked for one page: "truncated" says whether more pages exist after it.
-        truncated = more or (request.page - 1) * per_page + len(entries) < reported_errors
-    else:
-        truncated = more or len(entries) < reported_errors
+    # For one requested page, "truncated" says whether more pages exist after it. Neptune's
+    # counters say how many errors exist; a full last page alone does not mean more.
+    seen = len(entries) + ((request.page - 1) * per_page if request.include_errors else 0)
+    truncated = seen < reported_errors if reported_errors else more
     return entries, feeds, truncated, False
 
 
@@ -327,7 +326,9 @@ def check_load_status(
             request.load_id, failure, policy, request.consecutive_retries, request
         )
 
-    status = clip(status.strip(), 100)
+    # Classified exactly as sent: a load is SUCCEEDED only if Neptune said exactly LOAD_COMPLETED;
+    # any lookalike (padding, case, invisible characters) is an UNKNOWN_STATUS failure.
+    status = clip(status, 100)
     rule, reason = classify(status)
     progress = read_progress(overall, payload.get("feedCount"))
     reported_errors = sum(progress[name] for name in ERROR_COUNTERS)  # type: ignore[literal-required]

@@ -478,3 +478,30 @@ def test_configuration_error_names_the_variable(
     status_module._settings.cache_clear()
     with pytest.raises(Exception, match="NEPTUNE_ENDPOINT is not set"):
         status_module.handler({"loadId": "ef478d76-d9da-4d94-8ff1-08d9d4863aa5"}, lambda_context)
+
+
+@pytest.mark.parametrize("status", [" LOAD_COMPLETED ", "LOAD_COMPLETED\n", "Load_Completed"])
+def test_only_the_exact_load_completed_is_success(
+    emulator: NeptuneLoaderEmulator, check_status: Callable[..., dict[str, Any]], status: str
+) -> None:
+    result = check_status(emulator.put_load(status=status))
+    assert (result["state"], result["reason"]) == ("FAILED", "UNKNOWN_STATUS")
+
+
+@pytest.mark.parametrize(("errors", "truncated"), [(100, False), (101, True), (99, False)])
+def test_truncated_follows_neptunes_error_count_not_page_fullness(
+    emulator: NeptuneLoaderEmulator,
+    check_status: Callable[..., dict[str, Any]],
+    errors: int,
+    truncated: bool,
+) -> None:
+    logs = [
+        {"errorCode": "PARSING_ERROR", "errorMessage": "bad", "fileName": "f", "recordNum": i}
+        for i in range(errors)
+    ]
+    load_id = emulator.put_load(
+        status="LOAD_FAILED", overall={"parsingErrors": errors}, error_logs=logs
+    )
+    result = check_status(load_id)
+    assert result["errors"]["fetched"] == min(errors, 100)
+    assert result["errors"]["truncated"] is truncated

@@ -98,10 +98,10 @@ neptune_payloads = st.fixed_dictionaries(
 
 
 def said_completed(payload: dict[str, Any]) -> bool:
-    """Whether Neptune's payload says LOAD_COMPLETED (surrounding whitespace ignored)."""
+    """Whether Neptune's payload says exactly LOAD_COMPLETED."""
     overall = payload.get("overallStatus")
     status = overall.get("status") if isinstance(overall, dict) else None
-    return isinstance(status, str) and status.strip() == "LOAD_COMPLETED"
+    return status == "LOAD_COMPLETED"
 
 
 class ScriptedApi:
