@@ -62,7 +62,7 @@ class Settings:
     poll: PollSettings = PollSettings()
     max_resubmits: int = 1
     # The poll loop's named bound (36 h) fires first; checks and transitions add real time.
-    workflow_timeout_seconds: int = 40 * 3600
+    workflow_timeout_seconds: int = 74 * 3600
     log_retention_days: int = 30
     alarm_topic_arn: str | None = None
 
@@ -129,15 +129,21 @@ class Settings:
             poll=poll,
             max_resubmits=reader.integer("maxResubmits", 1, 0, 10),
             workflow_timeout_seconds=reader.integer(
-                "workflowTimeoutSeconds", 40 * 3600, 300, 365 * 24 * 3600
+                "workflowTimeoutSeconds", 74 * 3600, 300, 365 * 24 * 3600
             ),
             log_retention_days=reader.choice("logRetentionDays", 30, LOG_RETENTION_DAYS),
             alarm_topic_arn=reader.optional_text("alarmTopicArn", _TOPIC_ARN, "an SNS topic ARN"),
         )
-        if settings.workflow_timeout_seconds <= poll.max_total_wait_seconds:
+        # Every poll run (the first and each resubmission) may wait its whole bound plus one
+        # last wait; the named Fail must fire before the execution's own timeout.
+        longest_run = poll.max_total_wait_seconds + poll.status_max_wait_seconds
+        needed = (1 + settings.max_resubmits) * longest_run
+        if settings.workflow_timeout_seconds <= needed:
             raise SettingsError(
-                "context key 'workflowTimeoutSeconds' must exceed 'pollMaxTotalWaitSeconds' "
-                "so the poll loop's own bound (a named Fail) fires before the execution times out"
+                "context key 'workflowTimeoutSeconds' must exceed (1 + 'maxResubmits') x "
+                "('pollMaxTotalWaitSeconds' + 'statusMaxWaitSeconds') = "
+                f"{needed} s, so the poll loop's own bound (a named Fail) fires before the "
+                "execution times out"
             )
         return settings
 

@@ -66,6 +66,16 @@ def test_workflow_timeout_must_outlast_the_poll_loop() -> None:
         Settings.from_context(context)
 
 
+def test_workflow_timeout_must_outlast_every_resubmitted_poll_run() -> None:
+    # Given two poll runs of up to 2 h + one 300 s wait each (one resubmission)
+    base = example_context() | {"pollMaxTotalWaitSeconds": 7200, "statusMaxWaitSeconds": 300}
+    enough = base | {"maxResubmits": 1, "workflowTimeoutSeconds": 2 * 7500 + 1}
+    assert Settings.from_context(enough).max_resubmits == 1
+    # When a second resubmission is allowed, the same timeout no longer covers the loop
+    with pytest.raises(SettingsError, match="maxResubmits"):
+        Settings.from_context(enough | {"maxResubmits": 2})
+
+
 def test_min_wait_must_not_exceed_max_wait() -> None:
     context = example_context() | {"statusMinWaitSeconds": 600, "statusMaxWaitSeconds": 300}
     with pytest.raises(SettingsError, match="statusMinWaitSeconds"):
@@ -88,4 +98,6 @@ def test_shipped_defaults_fit_a_24_hour_load_with_margin(context: dict[str, Any]
     # Then a 24-hour load, 10% late and 30 min queued, ends well inside the loop's wait bound,
     # and the execution timeout outlasts the loop
     assert settings.poll.max_total_wait_seconds >= 1.25 * (1.1 * 24 * 3600 + 1800)
-    assert settings.workflow_timeout_seconds > settings.poll.max_total_wait_seconds
+    assert settings.workflow_timeout_seconds > (1 + settings.max_resubmits) * (
+        settings.poll.max_total_wait_seconds + settings.poll.status_max_wait_seconds
+    )

@@ -310,7 +310,9 @@ def test_synth_rejects_settings_whose_resubmits_could_exceed_the_history_limit(
     from app import build_app
 
     with pytest.raises(ValueError, match="pollMaxChecks or maxResubmits"):
-        build_app(App(context=context | {"pollMaxChecks": 1000, "maxResubmits": 3}))
+        # (a timeout long enough for four poll runs, so the history check is what fails)
+        long_enough = {"workflowTimeoutSeconds": 365 * 24 * 3600}
+        build_app(App(context=context | long_enough | {"pollMaxChecks": 1000, "maxResubmits": 3}))
 
 
 def test_cloud_assembly_folder_reads_the_stack_template(
