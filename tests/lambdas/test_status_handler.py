@@ -505,3 +505,19 @@ def test_truncated_follows_neptunes_error_count_not_page_fullness(
     result = check_status(load_id)
     assert result["errors"]["fetched"] == min(errors, 100)
     assert result["errors"]["truncated"] is truncated
+
+
+def test_routine_running_checks_log_at_debug_and_endings_at_info(
+    emulator: NeptuneLoaderEmulator, check_status: Callable[..., dict[str, Any]]
+) -> None:
+    log_stream = io.StringIO()
+    previous = status_module.logger.registered_handler.setStream(log_stream)  # type: ignore[attr-defined]
+    try:
+        check_status(emulator.put_load(status="LOAD_IN_PROGRESS"))
+        running_lines = log_stream.getvalue()
+        check_status(emulator.put_load(status="LOAD_FAILED"))
+    finally:
+        status_module.logger.registered_handler.setStream(previous)  # type: ignore[attr-defined]
+    assert "Load status checked" not in running_lines
+    ended = [json.loads(line) for line in log_stream.getvalue().splitlines()]
+    assert [(line["level"], line["state"]) for line in ended] == [("INFO", "FAILED")]
