@@ -309,10 +309,11 @@ def test_synth_rejects_settings_whose_resubmits_could_exceed_the_history_limit(
 ) -> None:
     from app import build_app
 
+    # A timeout long enough for four poll runs, so the history check is what fails
+    too_many = context | {"workflowTimeoutSeconds": 365 * 24 * 3600}
+    too_many |= {"pollMaxChecks": 1000, "maxResubmits": 3}
     with pytest.raises(ValueError, match="pollMaxChecks or maxResubmits"):
-        # (a timeout long enough for four poll runs, so the history check is what fails)
-        long_enough = {"workflowTimeoutSeconds": 365 * 24 * 3600}
-        build_app(App(context=context | long_enough | {"pollMaxChecks": 1000, "maxResubmits": 3}))
+        build_app(App(context=too_many))
 
 
 def test_cloud_assembly_folder_reads_the_stack_template(
