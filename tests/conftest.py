@@ -2,25 +2,24 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterator
 
 import pytest
 
-
-@dataclass
-class FakeLambdaContext:
-    """The attributes Powertools reads from a Lambda context."""
-
-    function_name: str = "loader-status"
-    memory_limit_in_mb: int = 128
-    invoked_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:loader-status"
-    aws_request_id: str = "52fdfc07-2182-154f-163f-5f0f9a621d72"
-    remaining_millis: int = 15_000
-
-    def get_remaining_time_in_millis(self) -> int:
-        return self.remaining_millis
+from loadctl.emulator import ManualClock, NeptuneLoaderEmulator
+from tests.lambda_harness import SAMPLES, FakeLambdaContext
 
 
 @pytest.fixture
 def lambda_context() -> FakeLambdaContext:
     return FakeLambdaContext()
+
+
+@pytest.fixture
+def emulator() -> Iterator[NeptuneLoaderEmulator]:
+    """A served Neptune loader emulator on a manual clock, reading the sample files."""
+    emu = NeptuneLoaderEmulator(
+        data_root=SAMPLES, clock=ManualClock(start=1_700_000_000.0), records_per_second=10.0
+    )
+    with emu.serve(host="127.0.0.1", port=0):
+        yield emu

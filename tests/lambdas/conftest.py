@@ -2,26 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from pathlib import Path
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from loadctl.emulator import ManualClock, NeptuneLoaderEmulator
 from loader_status import handler as status_module
 from start_loader import handler as start_module
+from tests.lambda_harness import reset_handler_caches
 
-SAMPLES = Path(__file__).resolve().parents[2] / "samples"
-
-
-@pytest.fixture
-def emulator() -> Iterator[NeptuneLoaderEmulator]:
-    emu = NeptuneLoaderEmulator(
-        data_root=SAMPLES, clock=ManualClock(start=1_700_000_000.0), records_per_second=10.0
-    )
-    with emu.serve(host="127.0.0.1", port=0):
-        yield emu
+if TYPE_CHECKING:
+    from loadctl.emulator import NeptuneLoaderEmulator
 
 
 @pytest.fixture
@@ -38,10 +29,7 @@ def lambda_env(monkeypatch: pytest.MonkeyPatch, emulator: NeptuneLoaderEmulator)
     }
     for name, value in env.items():
         monkeypatch.setenv(name, value)
-    for module in (status_module, start_module):
-        for cached in ("_settings", "_api", "_client"):
-            if hasattr(module, cached):
-                getattr(module, cached).cache_clear()
+    reset_handler_caches()
 
 
 @pytest.fixture

@@ -5,29 +5,29 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from reliability_support import (
     ACCESS_KEY_ID,
     LEDGER,
     LEDGER_ENV,
-    REPO_ROOT,
     ROLE_ARN,
-    SAMPLES,
     SECRET_ACCESS_KEY,
     SESSION_TOKEN,
-    FakeContext,
     Measured,
     SynthesizedApp,
     measure,
 )
 
-from loadctl.emulator import ManualClock, NeptuneLoaderEmulator
 from loader_status import handler as status_module
 from start_loader import handler as start_module
+from tests.lambda_harness import REPO_ROOT, FakeLambdaContext, reset_handler_caches
+
+if TYPE_CHECKING:
+    from loadctl.emulator import NeptuneLoaderEmulator
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
@@ -35,23 +35,6 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     target = os.environ.get(LEDGER_ENV)
     if target:
         LEDGER.write(Path(target))
-
-
-@pytest.fixture
-def emulator() -> Iterator[NeptuneLoaderEmulator]:
-    emu = NeptuneLoaderEmulator(
-        data_root=SAMPLES, clock=ManualClock(start=1_700_000_000.0), records_per_second=10.0
-    )
-    with emu.serve(host="127.0.0.1", port=0):
-        yield emu
-
-
-def reset_handler_caches() -> None:
-    """Forget cached settings and clients so the next invocation reads the environment again."""
-    for module in (status_module, start_module):
-        for cached in ("_settings", "_api", "_client"):
-            if hasattr(module, cached):
-                getattr(module, cached).cache_clear()
 
 
 @pytest.fixture
@@ -84,7 +67,7 @@ def invoke_status(lambda_env: None) -> StatusInvoker:
 
     def invoke(load_id: str, **options: Any) -> Measured:
         event = {"loadId": load_id, **options}
-        return measure(lambda: status_module.handler(event, FakeContext()))  # type: ignore[arg-type]
+        return measure(lambda: status_module.handler(event, FakeLambdaContext()))  # type: ignore[arg-type]
 
     return invoke
 
@@ -92,7 +75,7 @@ def invoke_status(lambda_env: None) -> StatusInvoker:
 @pytest.fixture
 def invoke_start(lambda_env: None) -> Callable[[Any], dict[str, Any]]:
     """Invoke the start handler once."""
-    context = FakeContext(function_name="loader-start")
+    context = FakeLambdaContext(function_name="loader-start")
     return lambda event: start_module.handler(event, context)  # type: ignore[arg-type]
 
 

@@ -99,8 +99,6 @@ class Ledger:
 
 LEDGER = Ledger()
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-SAMPLES = REPO_ROOT / "samples"
 # Recognisable fake credentials: the log checks search every captured line for them.
 ACCESS_KEY_ID = "AKIARELIABILITYTEST1"
 SECRET_ACCESS_KEY = "reliabilitySecretKey/DoNotLog+0123456789abcdef"
@@ -114,20 +112,6 @@ class SynthesizedApp:
 
     cdk_out: Path
     template: dict[str, Any]
-
-
-@dataclass
-class FakeContext:
-    """The attributes Powertools reads from a Lambda context (the deployed 15 s timeout)."""
-
-    function_name: str = "loader-status"
-    memory_limit_in_mb: int = 256
-    invoked_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:loader-status"
-    aws_request_id: str = "c0ffee00-0000-4000-8000-000000000001"
-    remaining_millis: int = 15_000
-
-    def get_remaining_time_in_millis(self) -> int:
-        return self.remaining_millis
 
 
 @dataclass

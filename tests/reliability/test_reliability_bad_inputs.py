@@ -6,10 +6,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from reliability_support import LEDGER, FakeContext, Outcome
+from reliability_support import LEDGER, Outcome
 
 from loader_status import handler as status_module
 from neptune_loader.exceptions import InvalidInputError
+from tests.lambda_harness import FakeLambdaContext
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -128,7 +129,7 @@ def test_status_lambda_rejects_bad_input_naming_the_field(
     outcome = LEDGER.add(Outcome("bad input: status Lambda", request.node.callspec.id, False))
     # When the status Lambda gets the bad event
     with pytest.raises(InvalidInputError) as raised:
-        status_module.handler(event, FakeContext())  # type: ignore[arg-type]
+        status_module.handler(event, FakeLambdaContext())  # type: ignore[arg-type]
     # Then the error names the field, is short, and nothing was sent to Neptune
     assert field in str(raised.value)
     assert len(str(raised.value)) < 1_000

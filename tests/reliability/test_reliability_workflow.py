@@ -17,7 +17,6 @@ import pytest
 from reliability_support import (
     LEDGER,
     MAX_CAUSE_CHARS,
-    SAMPLES,
     Outcome,
     SynthesizedApp,
     contract_violations,
@@ -27,6 +26,7 @@ from reliability_support import (
 from loadctl.emulator import Fault, ManualClock, NeptuneLoaderEmulator
 from loadctl.runner import ExecutionResult, WorkflowRunner
 from loadctl.runner.cdk_out import load_synthesized_workflow
+from tests.lambda_harness import SAMPLES
 
 GOOD_REQUEST = {
     "source": "s3://neptune-samples/good/",
