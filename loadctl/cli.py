@@ -31,6 +31,20 @@ EXIT_USAGE = 2
 EXIT_TIMED_OUT = 3
 EXIT_STATUS_UNAVAILABLE = 4
 EXIT_INVALID_INPUT = 5
+# Exit codes of `start` when Neptune does not accept the request, one per start-Lambda error.
+EXIT_START_REJECTED = 6  # NeptuneRequestRejected: fix the request or the cluster, then start again
+EXIT_START_TRANSIENT = 7  # NeptuneTransientError: nothing started; safe to try again later
+EXIT_START_OUTCOME_UNKNOWN = 8  # NeptuneStartOutcomeUnknown: list the loads before trying again
+
+
+# The Lambdas' deliberate errors (lambdas/neptune_loader/exceptions.py), shown as one line.
+_ERROR_EXIT_CODES = {
+    "InvalidInputError": EXIT_INVALID_INPUT,
+    "ConfigurationError": EXIT_USAGE,
+    "NeptuneRequestRejected": EXIT_START_REJECTED,
+    "NeptuneTransientError": EXIT_START_TRANSIENT,
+    "NeptuneStartOutcomeUnknown": EXIT_START_OUTCOME_UNKNOWN,
+}
 
 
 def use_lambda_code() -> None:
@@ -210,11 +224,15 @@ def cmd_start(args: argparse.Namespace) -> int:
     return EXIT_SUCCEEDED
 
 
-def cmd_emulator(args: argparse.Namespace) -> int:
-    """``emulator``: serve the Neptune loader emulator until interrupted."""
+def cmd_emulator(argv: Sequence[str]) -> int:
+    """``emulator [OPTIONS]``: serve the Neptune loader emulator until interrupted.
+
+    ``argv`` goes to the emulator's own parser untouched (``--port``, ``--data-root``, ...); a
+    leading ``--`` (the form older docs showed) is dropped.
+    """
     from loadctl.emulator import main as emulator_main
 
-    return emulator_main(args.emulator_args)
+    return emulator_main(list(argv[1:] if argv[:1] == ["--"] else argv))
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -258,7 +276,21 @@ def build_parser() -> argparse.ArgumentParser:
     connection(watch)
     watch.set_defaults(func=cmd_watch)
 
-    start = commands.add_parser("start", help="submit a loader request and print the loadId")
+    start = commands.add_parser(
+        "start",
+        help="submit a loader request and print the loadId",
+        description="Submit a loader request (one attempt, as the start Lambda) and print the loadId.",
+        epilog=(
+            "exit codes:\n"
+            f"  {EXIT_SUCCEEDED}  the load was started\n"
+            f"  {EXIT_USAGE}  bad options or configuration (e.g. no endpoint)\n"
+            f"  {EXIT_INVALID_INPUT}  the request is invalid; nothing was sent\n"
+            f"  {EXIT_START_REJECTED}  Neptune rejected the request (e.g. unknown bucket, access denied)\n"
+            f"  {EXIT_START_TRANSIENT}  Neptune could not start it this time; safe to try again\n"
+            f"  {EXIT_START_OUTCOME_UNKNOWN}  the answer was lost: list the loads before trying again"
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     start.add_argument("--request", help="JSON file with the loader request (camelCase keys)")
     start.add_argument("--source", help="s3://bucket/prefix")
     start.add_argument("--format", help="csv, opencypher, ntriples, ...")
@@ -271,13 +303,13 @@ def build_parser() -> argparse.ArgumentParser:
     connection(start)
     start.set_defaults(func=cmd_start)
 
-    emulator = commands.add_parser(
+    # Listed for --help only: `main` hands everything after `emulator` to the emulator's own
+    # parser, because argparse.REMAINDER in a subparser refuses options such as --port.
+    commands.add_parser(
         "emulator",
-        help="serve the Neptune loader emulator (options: python -m loadctl emulator -- --help)",
+        help="serve the Neptune loader emulator (options: python -m loadctl emulator --help)",
         add_help=False,
     )
-    emulator.add_argument("emulator_args", nargs=argparse.REMAINDER)
-    emulator.set_defaults(func=cmd_emulator)
 
     demo = commands.add_parser("demo", help="run the synthesized workflow locally")
     demo.add_argument("--scenario", default="success", choices=sorted(SCENARIOS))
@@ -298,14 +330,18 @@ def main(argv: Sequence[str] | None = None, *, sleep: Callable[[float], None] = 
         How ``watch`` waits between checks, in seconds after ``--time-scale``; tests pass an
         emulated clock's ``advance`` so a load of minutes is watched without real waiting.
     """
-    args = build_parser().parse_args(argv)
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    if arguments[:1] == ["emulator"]:
+        return cmd_emulator(arguments[1:])
+    args = build_parser().parse_args(arguments)
     args.sleep = sleep
     try:
         code: int = args.func(args)
     except Exception as error:  # a clean message for people; the traceback helps no one here
-        name = type(error).__name__
-        if name in ("InvalidInputError", "ConfigurationError"):
-            print(f"error: {error}", file=sys.stderr)
-            return EXIT_INVALID_INPUT if name == "InvalidInputError" else EXIT_USAGE
-        raise
+        # Matched by class name, as Step Functions does: the Lambda code is imported lazily.
+        exit_code = _ERROR_EXIT_CODES.get(type(error).__name__)
+        if exit_code is None:
+            raise
+        print(f"error: {error}", file=sys.stderr)
+        return exit_code
     return code

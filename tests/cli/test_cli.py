@@ -1,4 +1,4 @@
-"""``python -m loadctl status|watch|start``, driven in-process against the emulator over real HTTP.
+"""``python -m loadctl status|watch|start|emulator``, driven in-process against the emulator over real HTTP.
 
 ``watch`` waits through the emulator's clock (``main(..., sleep=...)``), so a load of a
 minute is watched in milliseconds and every number comes from the real sample files.
@@ -18,12 +18,16 @@ import pytest
 from loadctl.cli import (
     EXIT_INVALID_INPUT,
     EXIT_LOAD_FAILED,
+    EXIT_START_OUTCOME_UNKNOWN,
+    EXIT_START_REJECTED,
+    EXIT_START_TRANSIENT,
     EXIT_SUCCEEDED,
     EXIT_TIMED_OUT,
     main,
     watch_load,
 )
 from loadctl.emulator import ManualClock, NeptuneLoaderEmulator
+from loadctl.emulator.faults import Fault
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = REPO_ROOT / "samples"
@@ -282,6 +286,81 @@ def test_start_with_a_bad_source_fails_without_a_request(cli: Cli, source: str) 
     assert run.err.startswith("error: source ")
     assert run.out == ""
     assert cli.emulator.requests == []
+
+
+def test_start_of_an_unknown_bucket_prints_neptunes_refusal_without_a_traceback(cli: Cli) -> None:
+    run = cli.run("start", "--source", "s3://no-such-bucket/x", "--format", "csv")
+
+    assert run.code == EXIT_START_REJECTED
+    assert run.err.startswith("error: Neptune rejected the load request (")
+    assert "S3 bucket not found for source" in run.err
+    assert "Traceback" not in run.err
+    assert run.out == ""
+    assert cli.emulator.list_loads() == []
+
+
+@pytest.mark.parametrize(
+    ("fault", "code", "message"),
+    [
+        (
+            Fault.error(429),
+            EXIT_START_TRANSIENT,
+            "error: Neptune could not start the load this time",
+        ),
+        (Fault.drop(), EXIT_START_OUTCOME_UNKNOWN, "error: The start request may have reached"),
+    ],
+    ids=["throttled", "answer-lost"],
+)
+def test_start_that_neptune_cannot_answer_has_its_own_exit_code(
+    cli: Cli, fault: Fault, code: int, message: str
+) -> None:
+    cli.emulator.add_fault(fault)
+
+    run = cli.run("start", "--source", GOOD["source"], "--format", "csv")
+
+    assert run.code == code
+    assert run.err.startswith(message)
+    assert len(run.err.strip().splitlines()) == 1  # the message, no traceback
+    assert run.out == ""
+    # One attempt only, as in the start Lambda: a lost answer must not start the load twice.
+    assert cli.emulator.requests.count(("POST", "/loader")) == 1
+
+
+# --- emulator -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["--", "--help"]], ids=["plain", "after-dashes"])
+def test_emulator_help_is_the_emulators_own(
+    capsys: pytest.CaptureFixture[str], argv: list[str]
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["emulator", *argv])
+
+    out = capsys.readouterr().out
+    assert exited.value.code == 0
+    assert "--port" in out
+    assert "--data-root" in out
+
+
+def test_emulator_options_reach_the_emulators_parser(capsys: pytest.CaptureFixture[str]) -> None:
+    # An invalid port is refused by the emulator's own parser before anything is served.
+    with pytest.raises(SystemExit) as exited:
+        main(["emulator", "--port", "notanumber", "--data-root", str(SAMPLES)])
+
+    err = capsys.readouterr().err
+    assert exited.value.code == 2
+    assert "argument --port: invalid int value: 'notanumber'" in err
+    assert "unrecognized arguments" not in err
+
+
+def test_top_level_help_still_lists_the_emulator(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["--help"])
+
+    out = " ".join(capsys.readouterr().out.split())  # help text wraps with the terminal width
+    assert exited.value.code == 0
+    assert "emulator serve the Neptune loader emulator" in out
+    assert "python -m loadctl emulator --help" in out
 
 
 def test_watch_sends_each_check_what_the_workflow_loop_sends() -> None:
