@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-FaultKind = Literal["error", "hang", "drop", "body"]
+FaultKind = Literal["error", "hang", "drop", "body", "trickle"]
 
 
 @dataclass
@@ -61,6 +61,21 @@ class Fault:
     ) -> Fault:
         """Sleep ``seconds`` before answering normally (cut short when the server stops)."""
         return cls("hang", times=times, method=method, path_prefix=path_prefix, seconds=seconds)
+
+    @classmethod
+    def trickle(
+        cls,
+        seconds_per_byte: float = 1.0,
+        *,
+        times: int | None = 1,
+        method: str | None = None,
+        path_prefix: str | None = None,
+    ) -> Fault:
+        """Answer normally, but send the body one byte every ``seconds_per_byte``: each socket
+        read gets data in time, so a per-read timeout never fires (a slow proxy or link)."""
+        return cls(
+            "trickle", times=times, method=method, path_prefix=path_prefix, seconds=seconds_per_byte
+        )
 
     @classmethod
     def drop(

@@ -133,7 +133,23 @@ class _LoaderHandler(BaseHTTPRequestHandler):
         except Exception as error:  # an emulator bug must still look like Neptune's 500
             self._send_error(500, "InternalFailureException", f"Emulator error: {error!r}")
         else:
-            self._send_json(status, payload)
+            if fault is not None and fault.kind == "trickle":
+                self._send_trickle(status, json.dumps(payload).encode(), fault.seconds)
+            else:
+                self._send_json(status, payload)
+
+    def _send_trickle(self, status: int, body: bytes, seconds_per_byte: float) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json;charset=UTF-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.flush()
+        for index in range(len(body)):
+            if self.server.stopping.wait(seconds_per_byte):
+                self._drop()
+                return
+            self.wfile.write(body[index : index + 1])
+            self.wfile.flush()
 
     def _apply_fault(self, fault: Fault) -> bool:
         """Act out a fault; True when the request has been dealt with."""
@@ -142,6 +158,8 @@ class _LoaderHandler(BaseHTTPRequestHandler):
                 self._drop()
                 return True
             return False
+        if fault.kind == "trickle":
+            return False  # answered by _handle, slowly
         if fault.kind == "drop":
             self._drop()
         elif fault.kind == "error":
