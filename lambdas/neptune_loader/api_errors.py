@@ -19,6 +19,8 @@ from botocore.exceptions import (
 )
 from botocore.parsers import ResponseParserError
 
+from neptune_loader.exceptions import CallDeadlineExceeded
+
 # Codes from the botocore model and the Neptune engine-error table that may succeed when tried again.
 TRANSIENT_CODES = frozenset(
     {
@@ -82,7 +84,7 @@ def classify_api_error(error: Exception) -> ApiFailure:
             type(error).__name__,
             None,
         )
-    if isinstance(error, ConnectionError | HTTPClientError):
+    if isinstance(error, CallDeadlineExceeded | ConnectionError | HTTPClientError):
         # Covers connect/read timeouts, refused and dropped connections, proxy and SSL errors.
         return ApiFailure(
             True,

@@ -35,3 +35,7 @@ class NeptuneStartOutcomeUnknown(RuntimeError):
     Deliberately not retried: resubmitting could start the same load twice. List the cluster's loads
     (``GET /loader``) before starting again.
     """
+
+
+class CallDeadlineExceeded(Exception):
+    """A call to Neptune outlasted its wall-clock limit (e.g. a body trickling in byte by byte)."""

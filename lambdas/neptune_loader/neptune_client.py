@@ -3,12 +3,19 @@
 The client is configured on purpose rather than with the SDK's defaults (which changed between
 botocore releases): short timeouts, standard retry mode with two attempts, and SigV4 only when the
 cluster uses IAM authentication. Worst case for one call: 2 x (1.5 s connect + 2 s read) + 1 s
-backoff = 8 s, so an invocation answers within 10 s even when Neptune hangs.
+backoff = 8 s at the largest allowed timeouts (7 s with the defaults). botocore's read timeout is
+per socket read, so a body trickling in byte by byte could still outlast it: a wall-clock alarm
+ends any call at that worst case. An invocation therefore answers within 10 s even when Neptune
+hangs or crawls.
 """
 
 from __future__ import annotations
 
+import signal
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 
@@ -16,6 +23,8 @@ import botocore.session
 from botocore import UNSIGNED
 from botocore.config import Config
 from botocore.parsers import ResponseParserError
+
+from neptune_loader.exceptions import CallDeadlineExceeded
 
 if TYPE_CHECKING:
     from mypy_boto3_neptunedata import NeptuneDataClient
@@ -53,6 +62,37 @@ def worst_call_seconds(settings: Settings) -> float:
     """Upper bound of one call, botocore's retries included."""
     per_attempt = settings.connect_timeout + settings.read_timeout
     return settings.max_attempts * per_attempt + BACKOFF_ALLOWANCE_SECONDS
+
+
+class _Alarm(BaseException):
+    """Raised by the alarm inside the SDK call. A BaseException on purpose: botocore wraps every
+    Exception from the HTTP layer into a retryable error and would send the request again, while
+    urllib3 still closes the interrupted connection on its way out."""
+
+
+@contextmanager
+def wall_clock_limit(seconds: float) -> Iterator[None]:
+    """Raise `CallDeadlineExceeded` in the block if it runs longer than ``seconds``.
+
+    Uses SIGALRM, so it applies on the main thread only (where Lambda runs the handler); off the
+    main thread the client's own timeouts are the only limit.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def on_alarm(signum: int, frame: object) -> None:
+        raise _Alarm
+
+    previous = signal.signal(signal.SIGALRM, on_alarm)
+    signal.setitimer(signal.ITIMER_REAL, max(seconds, 0.001))
+    try:
+        yield
+    except _Alarm:
+        raise CallDeadlineExceeded(f"Neptune did not answer within {seconds:g} s") from None
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 @dataclass
@@ -93,19 +133,8 @@ class LoaderStatusApi:
         `neptune_loader.api_errors` classifies them.
         """
         try:
-            if errors:
-                response = self._client.get_loader_job_status(
-                    loadId=load_id,
-                    details=details,
-                    errors=True,
-                    page=page,
-                    errorsPerPage=errors_per_page,
-                )
-            elif details:
-                response = self._client.get_loader_job_status(loadId=load_id, details=True)
-            else:
-                # A cheap poll: no details, no error list.
-                response = self._client.get_loader_job_status(loadId=load_id)
+            with wall_clock_limit(worst_call_seconds(self._settings)):
+                response = self._call(load_id, details, errors, page, errors_per_page)
         except UNPARSED_BODY_ERRORS as error:
             # botocore's parser crashes on bodies that are not UTF-8 or not a JSON object (a JSON
             # null or list from a proxy): report them as the unreadable answer they are.
@@ -114,3 +143,19 @@ class LoaderStatusApi:
             ) from error
         payload = response.get("payload")
         return payload if isinstance(payload, dict) else {"_unreadable": payload}
+
+    def _call(
+        self, load_id: str, details: bool, errors: bool, page: int, errors_per_page: int
+    ) -> Any:
+        if errors:
+            return self._client.get_loader_job_status(
+                loadId=load_id,
+                details=details,
+                errors=True,
+                page=page,
+                errorsPerPage=errors_per_page,
+            )
+        if details:
+            return self._client.get_loader_job_status(loadId=load_id, details=True)
+        # A cheap poll: no details, no error list.
+        return self._client.get_loader_job_status(loadId=load_id)

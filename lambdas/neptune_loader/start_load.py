@@ -23,9 +23,12 @@ from neptune_loader.exceptions import (
     NeptuneTransientError,
 )
 from neptune_loader.loader_request import to_boto3_kwargs
+from neptune_loader.neptune_client import wall_clock_limit
 
 if TYPE_CHECKING:
     from mypy_boto3_neptunedata import NeptuneDataClient
+
+START_CALL_LIMIT_SECONDS = 25.0
 
 _HINTS = {
     "Max concurrent load limit breached": "another load is running; set queueRequest: true to queue",
@@ -46,7 +49,8 @@ def _detail(error: ClientError) -> tuple[str, str, int | None]:
 def start_load(client: NeptuneDataClient, request: dict[str, Any]) -> str:
     """Send ``request`` (already validated) and return the new load id."""
     try:
-        response = client.start_loader_job(**to_boto3_kwargs(request))
+        with wall_clock_limit(START_CALL_LIMIT_SECONDS):
+            response = client.start_loader_job(**to_boto3_kwargs(request))
     except ClientError as error:
         code, detail, status = _detail(error)
         if code in TRANSIENT_CODES or (status is not None and (status >= 500 or status == 429)):

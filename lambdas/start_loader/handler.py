@@ -34,10 +34,16 @@ def _settings() -> Settings:
     return load_settings(os.environ)
 
 
+# POST /loader lists the source in S3 before it answers: give it far longer than a status read,
+# within the function's 30 s timeout (start_load bounds the whole call at 25 s).
+START_READ_TIMEOUT_SECONDS = 20.0
+
+
 @cache
 def _client() -> NeptuneDataClient:
     # One attempt: a start must not be repeated behind our back (see start_load).
-    return create_client(replace(_settings(), max_attempts=1))
+    settings = replace(_settings(), max_attempts=1, read_timeout=START_READ_TIMEOUT_SECONDS)
+    return create_client(settings)
 
 
 @logger.inject_lambda_context(clear_state=True)

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from loadctl.emulator import Fault
+from neptune_loader import start_load as start_load_module
 from neptune_loader.exceptions import (
     InvalidInputError,
     NeptuneRequestRejected,
@@ -96,4 +97,18 @@ def test_failures_are_named_for_the_workflow(
     with pytest.raises(error):
         start(dict(REQUEST))
     # One attempt only: a start is never repeated behind the workflow's back.
+    assert [method for method, _ in emulator.requests].count("POST") == 1
+
+
+def test_a_start_answer_trickling_in_is_cut_off_as_outcome_unknown(
+    monkeypatch: pytest.MonkeyPatch,
+    emulator: NeptuneLoaderEmulator,
+    start: Callable[[dict[str, Any]], dict[str, Any]],
+) -> None:
+    # Given a start whose answer crawls in (the load may well have started), and a short limit
+    monkeypatch.setattr(start_load_module, "START_CALL_LIMIT_SECONDS", 1.0)
+    emulator.add_fault(Fault.trickle(seconds_per_byte=0.5, method="POST"))
+    # Then the call is cut off and reported as "may have started", never retried
+    with pytest.raises(NeptuneStartOutcomeUnknown, match="list loads"):
+        start(dict(REQUEST))
     assert [method for method, _ in emulator.requests].count("POST") == 1

@@ -521,3 +521,21 @@ def test_routine_running_checks_log_at_debug_and_endings_at_info(
     assert "Load status checked" not in running_lines
     ended = [json.loads(line) for line in log_stream.getvalue().splitlines()]
     assert [(line["level"], line["state"]) for line in ended] == [("INFO", "FAILED")]
+
+
+def test_a_body_trickling_in_is_cut_off_within_ten_seconds(
+    emulator: NeptuneLoaderEmulator, check_status: Callable[..., dict[str, Any]]
+) -> None:
+    # Given a Neptune (or proxy) that sends one byte every 0.5 s: no single socket read times out
+    load_id = emulator.put_load(status="LOAD_IN_PROGRESS")
+    emulator.add_fault(Fault.trickle(seconds_per_byte=0.5, times=None))
+    started = time.monotonic()
+    result = check_status(load_id)
+    elapsed = time.monotonic() - started
+    # Then the wall-clock limit ends the call: a RETRY, well inside the 10 s promise
+    assert (result["state"], result["reason"]) == ("RETRY", "CONNECTION_ERROR")
+    assert "did not answer within" in result["message"]
+    assert elapsed < 10
+    # And the interrupted connection is not reused: the next check reads the status cleanly
+    emulator.clear_faults()
+    assert check_status(load_id)["state"] == "IN_PROGRESS"
