@@ -109,6 +109,9 @@ class BulkLoadWorkflow(Construct):
             input_path="$.request",
             payload_response_only=True,
             retry_on_service_exceptions=False,
+            # Keep only the new id: the request is already at $.request, and a second copy of a
+            # large request could push the state past 256 KiB after the load has started.
+            result_selector={"loadId.$": "$.loadId"},
             result_path="$.start",
         )
         retry.apply(start_load, LAMBDA_SERVICE_ERRORS)

@@ -124,7 +124,7 @@ class LoadStatusPoller(sfn.StateMachineFragment):
         Worst-case history events of one run of the fragment.
     """
 
-    def __init__(
+    def __init__(  # noqa: PLR0915 - one state machine fragment, built in one place
         self,
         scope: Construct,
         construct_id: str,
@@ -179,8 +179,15 @@ class LoadStatusPoller(sfn.StateMachineFragment):
             )
         }
 
-        def failure(name: str, error: str, cause_of: str, comment: str) -> sfn.Pass:
-            """A Pass that replaces the state with ``{"cause": <JSON of cause_of>}`` for the Fail.
+        def failure(
+            name: str,
+            error: str,
+            cause_of: str,
+            comment: str,
+            collect: dict[str, str] | None = None,
+        ) -> sfn.Pass:
+            """A Pass that replaces the state with ``{"cause": <JSON of cause_of>}`` for the Fail;
+            with ``collect``, a Pass before it first reduces the state to those fields.
 
             Replacing (no result path) rather than adding keeps an oversized input from being
             copied once more on the way out, which would end in States.DataLimitExceeded instead
@@ -193,7 +200,11 @@ class LoadStatusPoller(sfn.StateMachineFragment):
                 parameters={"cause.$": f"States.JsonToString({cause_of})"},
             )
             describe.next(fail_states[error])
-            return describe
+            if collect is None:
+                return describe
+            gather = sfn.Pass(self, f"{p}Collect{name}", parameters=collect)
+            gather.next(describe)
+            return gather
 
         load_failed = failure(
             "LoadFailure", ERROR_LOAD_FAILED, result_path, "Neptune reports a terminal failure"
@@ -210,8 +221,9 @@ class LoadStatusPoller(sfn.StateMachineFragment):
         check_error = failure(
             "CheckError",
             ERROR_STATUS_UNAVAILABLE,
-            "$.poll",
-            "The status Lambda failed (not a load failure); $.poll.error holds the error",
+            "$",
+            "The status Lambda failed (not a load failure): the load id, its error, the counters",
+            collect={"loadId.$": load_id_path, "poll.$": "$.poll"},
         )
         # The Lambda's error (its message names the problem), not $.poll: the load id may be the
         # oversized value that was rejected.
@@ -227,8 +239,10 @@ class LoadStatusPoller(sfn.StateMachineFragment):
             self,
             f"{p}StartPolling",
             comment="Reset the loop counters for this load id",
+            # The load id stays where the caller put it (load_id_path) and is not copied here:
+            # an oversized input must reach the status Lambda's InvalidInputError, not
+            # States.DataLimitExceeded.
             parameters={
-                "loadId.$": load_id_path,
                 "checks": 0,
                 "waitedSeconds": 0,
                 "consecutiveRetries": 0,
@@ -249,7 +263,7 @@ class LoadStatusPoller(sfn.StateMachineFragment):
             lambda_function=status_function,
             payload=sfn.TaskInput.from_object(
                 {
-                    "loadId": sfn.JsonPath.string_at("$.poll.loadId"),
+                    "loadId": sfn.JsonPath.string_at(load_id_path),
                     "checks": sfn.JsonPath.number_at("$.poll.checks"),
                     "consecutiveRetries": sfn.JsonPath.number_at("$.poll.consecutiveRetries"),
                     "progressMark": sfn.JsonPath.object_at("$.poll.progressMark"),
@@ -279,7 +293,6 @@ class LoadStatusPoller(sfn.StateMachineFragment):
                 self,
                 f"{p}{name}",
                 parameters={
-                    "loadId.$": "$.poll.loadId",
                     "checks.$": "States.MathAdd($.poll.checks, 1)",
                     "waitedSeconds.$": (
                         "States.MathAdd($.poll.waitedSeconds, $.poll.nextWaitSeconds)"

@@ -28,6 +28,9 @@ KNOWN_KEYS = frozenset(
 )
 MAX_DEPENDENCIES = 64  # Neptune queues at most 64 loads, so no load can depend on more.
 MAX_SOURCE_CHARS = 1024
+# Generous for real values, small enough that the request always fits the workflow's state.
+MAX_PARSER_VALUE_CHARS = 1024
+MAX_ROLE_CHAIN = 10
 
 _S3_URI = re.compile(
     r"^(s3://[a-z0-9][a-z0-9.\-]{1,61}[a-z0-9](/\S*)?"
@@ -61,6 +64,8 @@ def _boolean(request: dict[str, Any], key: str) -> bool | None:
 def _role_chain(value: object) -> str:
     if not isinstance(value, str) or not value:
         raise InvalidInputError("iamRoleArn must be an IAM role ARN string")
+    if value.count(",") >= MAX_ROLE_CHAIN:
+        raise InvalidInputError(f"iamRoleArn chains more than {MAX_ROLE_CHAIN} roles")
     for arn in value.split(","):
         if not _ROLE_ARN.fullmatch(arn.strip()):
             raise InvalidInputError(
@@ -133,6 +138,13 @@ def validate_loader_request(
             )
         if not all(isinstance(value, str | bool) for value in parser.values()):
             raise InvalidInputError("parserConfiguration values must be strings")
+        long = sorted(
+            k for k, v in parser.items() if isinstance(v, str) and len(v) > MAX_PARSER_VALUE_CHARS
+        )
+        if long:
+            raise InvalidInputError(
+                f"parserConfiguration {', '.join(long)} is longer than {MAX_PARSER_VALUE_CHARS} characters"
+            )
         sent["parserConfiguration"] = {
             key: (str(value).lower() if isinstance(value, bool) else value)
             for key, value in parser.items()

@@ -71,7 +71,7 @@ def test_status_check_sends_the_load_id_counters_mark_and_budget(
     check = _states(definition)["CheckLoadStatus"]
     assert check["Resource"] == STATUS_ARN
     assert check["Parameters"] == {
-        "loadId.$": "$.poll.loadId",
+        "loadId.$": "$.start.loadId",
         "checks.$": "$.poll.checks",
         "consecutiveRetries.$": "$.poll.consecutiveRetries",
         "progressMark.$": "$.poll.progressMark",
@@ -93,9 +93,10 @@ def test_progress_mark_starts_empty_moves_on_checks_and_survives_retries(
     # Both counters keep every other field of $.poll.
     for name in ("CountCheck", "CountRetry"):
         assert {key.removesuffix(".$") for key in states[name]["Parameters"]} == {
-            "loadId", "checks", "waitedSeconds", "consecutiveRetries", "nextWaitSeconds",
-            "progressMark",
+            "checks", "waitedSeconds", "consecutiveRetries", "nextWaitSeconds", "progressMark",
         }  # fmt: skip
+    # The load id is read where the workflow put it, never copied into $.poll.
+    assert "loadId.$" not in states["StartPolling"]["Parameters"]
 
 
 def test_lambda_tasks_retry_only_lambda_service_errors_with_jitter(
@@ -129,7 +130,10 @@ def test_check_errors_end_in_named_fail_states(definition: dict[str, Any]) -> No
         return states[describe["Next"]]
 
     assert fail_after(catches["InvalidInputError"]["Next"])["Error"] == "InvalidInput"
-    assert fail_after(catches["States.ALL"]["Next"])["Error"] == "NeptuneStatusUnavailable"
+    # Any other Lambda error: the cause gathers the load id with the error and the counters.
+    collect = states[catches["States.ALL"]["Next"]]
+    assert collect["Parameters"] == {"loadId.$": "$.start.loadId", "poll.$": "$.poll"}
+    assert fail_after(collect["Next"])["Error"] == "NeptuneStatusUnavailable"
 
 
 def test_start_errors_map_to_contract_errors(definition: dict[str, Any]) -> None:
@@ -232,7 +236,8 @@ def test_input_routing_and_success_output(definition: dict[str, Any]) -> None:
     assert [c["Variable"] for c in route["Choices"]] == ["$.source", "$.loadId"]
     assert states[route["Default"]]["Error"] == "InvalidInput"
     assert states["WatchExistingLoad"]["Parameters"] == {"start": {"loadId.$": "$.loadId"}}
-    assert states["StartPolling"]["Parameters"]["loadId.$"] == "$.start.loadId"
+    assert states["StartLoad"]["ResultSelector"] == {"loadId.$": "$.loadId"}
+    assert states["StartLoad"]["ResultPath"] == "$.start"
     assert states["Succeeded"] == {"Type": "Succeed", "OutputPath": "$.loadStatus"}
 
 

@@ -287,8 +287,9 @@ def test_bad_state_machine_input_fails_as_invalid_input_without_calling_neptune(
     outcome.handled = True
 
 
-def test_a_100000_character_load_id_fails_as_invalid_input(fresh: Workflow) -> None:
-    result = fresh.run({"loadId": "a" * 100_000})
+def test_a_200000_character_load_id_fails_as_invalid_input(fresh: Workflow) -> None:
+    # Close to the 256 KiB input limit: copying it once more anywhere would exceed it.
+    result = fresh.run({"loadId": "a" * 200_000})
     assert (result.status, result.error) == ("FAILED", "InvalidInput")
     assert "loadId is too long" in (result.cause or "")
     assert len(result.cause or "") <= MAX_CAUSE_CHARS

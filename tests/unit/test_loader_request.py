@@ -87,6 +87,11 @@ GOOD = {"source": "s3://bucket/data/", "format": "csv"}
         ({**GOOD, "queueRequest": True, "dependencies": DEP}, "must be a list"),
         ({**GOOD, "parserConfiguration": {"delimiter": ";"}}, "unknown keys delimiter"),
         ({**GOOD, "failonerror": "TRUE"}, "unknown loader request keys: failonerror"),
+        (
+            {**GOOD, "parserConfiguration": {"baseUri": "http://x/" + "a" * 2000}},
+            "parserConfiguration baseUri is longer than 1024",
+        ),
+        ({**GOOD, "iamRoleArn": ",".join([ROLE] * 11)}, "iamRoleArn chains more than 10 roles"),
     ],
 )
 def test_bad_requests_are_rejected_naming_the_field(request_: object, named: str) -> None:
