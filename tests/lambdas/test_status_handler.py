@@ -539,3 +539,17 @@ def test_a_body_trickling_in_is_cut_off_within_ten_seconds(
     # And the interrupted connection is not reused: the next check reads the status cleanly
     emulator.clear_faults()
     assert check_status(load_id)["state"] == "IN_PROGRESS"
+
+
+def test_a_running_load_with_skipped_records_is_still_one_cheap_call(
+    emulator: NeptuneLoaderEmulator, check_status: Callable[..., dict[str, Any]]
+) -> None:
+    logs = [{"errorCode": "PARSING_ERROR", "errorMessage": "bad", "fileName": "f", "recordNum": 3}]
+    load_id = emulator.put_load(
+        status="LOAD_IN_PROGRESS", overall={"parsingErrors": 1}, error_logs=logs
+    )
+    result = check_status(load_id)
+    # The counters show the errors; the list waits for the end of the load
+    assert result["progress"]["parsingErrors"] == 1
+    assert result["errors"] == {"sample": [], "byCode": {}, "fetched": 0, "truncated": True}
+    assert emulator.requests == [("GET", f"/loader/{load_id}")]
