@@ -22,8 +22,24 @@ _SECURITY_GROUP_ID = re.compile(r"^sg-[0-9a-f]{8,17}$")
 _ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$")
 _TOPIC_ARN = re.compile(r"^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[\w-]{1,256}$")
 
-# The longest wait the status Lambda's budget floor asks for (WaitPolicy.max_floor_wait).
+# The longest wait the status Lambda's budget floor asks for (WaitPolicy.max_floor_wait; a test
+# checks they agree).
 MAX_FLOOR_WAIT_SECONDS = 3600
+# Time one check can take besides its wait (the status function's 15 s timeout, with room for a
+# Lambda service retry), and one start (30 s timeout, three transient retries with backoff).
+CHECK_TASK_ALLOWANCE_SECONDS = 20
+START_TASK_ALLOWANCE_SECONDS = 300
+
+
+def checks_cover_total_wait(max_checks: int, max_total_wait: int, first_wait: int) -> bool:
+    """Whether the check bound can never end a running load before the total-wait bound.
+
+    The status Lambda's budget floor stretches waits up to `MAX_FLOOR_WAIT_SECONDS` as the checks
+    run low, so the remaining checks cover the remaining time when
+    ``max_total_wait - first_wait <= (max_checks - 2) * MAX_FLOOR_WAIT_SECONDS``.
+    """
+    return max_total_wait - first_wait <= (max_checks - 2) * MAX_FLOOR_WAIT_SECONDS
+
 
 # Retention periods CloudWatch Logs accepts (days).
 LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827)
@@ -62,7 +78,7 @@ class Settings:
     poll: PollSettings = PollSettings()
     max_resubmits: int = 1
     # The poll loop's named bound (36 h) fires first; checks and transitions add real time.
-    workflow_timeout_seconds: int = 74 * 3600
+    workflow_timeout_seconds: int = 80 * 3600
     log_retention_days: int = 30
     alarm_topic_arn: str | None = None
 
@@ -98,8 +114,8 @@ class Settings:
             status_max_wait_seconds=reader.integer("statusMaxWaitSeconds", 1800, 1, 3600),
             status_max_errors_fetched=reader.integer("statusMaxErrorsFetched", 100, 1, 1000),
         )
-        if poll.max_total_wait_seconds - poll.initial_wait_seconds > (poll.max_checks - 2) * (
-            MAX_FLOOR_WAIT_SECONDS
+        if not checks_cover_total_wait(
+            poll.max_checks, poll.max_total_wait_seconds, poll.initial_wait_seconds
         ):
             raise SettingsError(
                 "context keys 'pollMaxChecks' and 'pollMaxTotalWaitSeconds' do not fit: the status "
@@ -129,21 +145,27 @@ class Settings:
             poll=poll,
             max_resubmits=reader.integer("maxResubmits", 1, 0, 10),
             workflow_timeout_seconds=reader.integer(
-                "workflowTimeoutSeconds", 74 * 3600, 300, 365 * 24 * 3600
+                "workflowTimeoutSeconds", 80 * 3600, 300, 365 * 24 * 3600
             ),
             log_retention_days=reader.choice("logRetentionDays", 30, LOG_RETENTION_DAYS),
             alarm_topic_arn=reader.optional_text("alarmTopicArn", _TOPIC_ARN, "an SNS topic ARN"),
         )
-        # Every poll run (the first and each resubmission) may wait its whole bound plus one
-        # last wait; the named Fail must fire before the execution's own timeout.
-        longest_run = poll.max_total_wait_seconds + poll.status_max_wait_seconds
+        # Every poll run (the first and each resubmission) may wait its whole bound plus one last
+        # wait, and spend task time on each check and on its start; the named Fail must fire
+        # before the execution's own timeout.
+        longest_run = (
+            poll.max_total_wait_seconds
+            + poll.status_max_wait_seconds
+            + poll.max_checks * CHECK_TASK_ALLOWANCE_SECONDS
+            + START_TASK_ALLOWANCE_SECONDS
+        )
         needed = (1 + settings.max_resubmits) * longest_run
         if settings.workflow_timeout_seconds <= needed:
             raise SettingsError(
                 "context key 'workflowTimeoutSeconds' must exceed (1 + 'maxResubmits') x "
-                "('pollMaxTotalWaitSeconds' + 'statusMaxWaitSeconds') = "
-                f"{needed} s, so the poll loop's own bound (a named Fail) fires before the "
-                "execution times out"
+                "('pollMaxTotalWaitSeconds' + 'statusMaxWaitSeconds' + 'pollMaxChecks' x "
+                f"{CHECK_TASK_ALLOWANCE_SECONDS} s + {START_TASK_ALLOWANCE_SECONDS} s) = {needed} s, "
+                "so the poll loop's own bound (a named Fail) fires before the execution times out"
             )
         return settings
 

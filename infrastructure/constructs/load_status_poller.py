@@ -24,6 +24,8 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import aws_stepfunctions_tasks as tasks
 
+from infrastructure.settings import MAX_FLOOR_WAIT_SECONDS, checks_cover_total_wait
+
 if TYPE_CHECKING:
     from constructs import Construct
 
@@ -60,11 +62,6 @@ EVENTS_PER_SIMPLE_STATE = 2
 EVENTS_PER_TASK = 2
 EVENTS_PER_LAMBDA_ATTEMPT = 3
 
-# The longest wait the status Lambda's budget floor may ask for (WaitPolicy.max_floor_wait): the
-# floor keeps the check bound from firing first only if the remaining checks can cover the
-# remaining time, i.e. max_total_wait - initial_wait <= (max_checks - 2) * this.
-STATUS_MAX_FLOOR_WAIT_SECONDS = 3600
-
 
 @dataclass(frozen=True, kw_only=True)
 class LambdaRetryPolicy:
@@ -98,10 +95,10 @@ def _check_bounds(
     """Refuse bounds under which the check count could end a running load before the total wait."""
     if max_checks < 3 or max_consecutive_retries < 1:
         raise ValueError("max_checks must be at least 3 and max_consecutive_retries at least 1")
-    if total_wait - first_wait > (max_checks - 2) * STATUS_MAX_FLOOR_WAIT_SECONDS:
+    if not checks_cover_total_wait(max_checks, total_wait, first_wait):
         raise ValueError(
             f"max_total_wait={total_wait} s cannot be reached within max_checks={max_checks} "
-            f"checks of at most {STATUS_MAX_FLOOR_WAIT_SECONDS} s each: the check bound could "
+            f"checks of at most {MAX_FLOOR_WAIT_SECONDS} s each: the check bound could "
             "cut off a running load; raise max_checks or lower max_total_wait"
         )
 

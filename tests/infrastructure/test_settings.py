@@ -7,7 +7,13 @@ from typing import Any
 import pytest
 
 from app import cdk_json_context as example_context
-from infrastructure.settings import Settings, SettingsError
+from infrastructure.settings import (
+    CHECK_TASK_ALLOWANCE_SECONDS,
+    MAX_FLOOR_WAIT_SECONDS,
+    START_TASK_ALLOWANCE_SECONDS,
+    Settings,
+    SettingsError,
+)
 
 
 def test_example_settings_parse_into_typed_values() -> None:
@@ -67,9 +73,17 @@ def test_workflow_timeout_must_outlast_the_poll_loop() -> None:
 
 
 def test_workflow_timeout_must_outlast_every_resubmitted_poll_run() -> None:
-    # Given two poll runs of up to 2 h + one 300 s wait each (one resubmission)
-    base = example_context() | {"pollMaxTotalWaitSeconds": 7200, "statusMaxWaitSeconds": 300}
-    enough = base | {"maxResubmits": 1, "workflowTimeoutSeconds": 2 * 7500 + 1}
+    # Given two poll runs (one resubmission) of up to 2 h of waits + one 300 s wait, 100 checks'
+    # task time and a start each
+    base = example_context() | {
+        "pollMaxTotalWaitSeconds": 7200,
+        "statusMaxWaitSeconds": 300,
+        "pollMaxChecks": 100,
+    }
+    run = 7200 + 300 + 100 * CHECK_TASK_ALLOWANCE_SECONDS + START_TASK_ALLOWANCE_SECONDS
+    with pytest.raises(SettingsError, match="workflowTimeoutSeconds"):
+        Settings.from_context(base | {"maxResubmits": 1, "workflowTimeoutSeconds": 2 * run})
+    enough = base | {"maxResubmits": 1, "workflowTimeoutSeconds": 2 * run + 1}
     assert Settings.from_context(enough).max_resubmits == 1
     # When a second resubmission is allowed, the same timeout no longer covers the loop
     with pytest.raises(SettingsError, match="maxResubmits"):
@@ -99,5 +113,14 @@ def test_shipped_defaults_fit_a_24_hour_load_with_margin(context: dict[str, Any]
     # and the execution timeout outlasts the loop
     assert settings.poll.max_total_wait_seconds >= 1.25 * (1.1 * 24 * 3600 + 1800)
     assert settings.workflow_timeout_seconds > (1 + settings.max_resubmits) * (
-        settings.poll.max_total_wait_seconds + settings.poll.status_max_wait_seconds
+        settings.poll.max_total_wait_seconds
+        + settings.poll.status_max_wait_seconds
+        + settings.poll.max_checks * CHECK_TASK_ALLOWANCE_SECONDS
+        + START_TASK_ALLOWANCE_SECONDS
     )
+
+
+def test_the_floor_wait_bound_agrees_with_the_status_lambdas_policy() -> None:
+    from neptune_loader.wait_policy import WaitPolicy
+
+    assert WaitPolicy().max_floor_wait == MAX_FLOOR_WAIT_SECONDS
