@@ -19,6 +19,7 @@ from botocore.exceptions import (
 )
 from botocore.parsers import ResponseParserError
 
+from neptune_loader.error_summary import clip
 from neptune_loader.exceptions import CallDeadlineExceeded
 
 # Codes from the botocore model and the Neptune engine-error table that may succeed when tried again.
@@ -59,8 +60,28 @@ class ApiFailure:
 
 
 def _clip(text: str, limit: int = MAX_MESSAGE_CHARS) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    """One line of at most ``limit`` characters (server text may span lines)."""
+    return clip(" ".join(text.split()), limit)
+
+
+def client_error_fields(error: ClientError) -> tuple[str, str, int | None]:
+    """The error code, Neptune's message and the HTTP status of a failed call.
+
+    Neptune puts the useful text in ``detailedMessage``; botocore's ``Message`` is often empty.
+    """
+    response = error.response
+    code = _clip(str(response.get("Error", {}).get("Code", "") or ""), MAX_CODE_CHARS)
+    status = response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+    http_status = status if isinstance(status, int) else None
+    detail = str(response.get("detailedMessage") or response.get("Error", {}).get("Message") or "")
+    return code, _clip(detail) if detail else f"HTTP {http_status} {code}".strip(), http_status
+
+
+def is_transient(code: str, http_status: int | None) -> bool:
+    """Whether a failed call may succeed if made again later."""
+    return code in TRANSIENT_CODES or (
+        http_status is not None and (http_status >= 500 or http_status in (408, 429))
+    )
 
 
 def classify_api_error(error: Exception) -> ApiFailure:
@@ -106,13 +127,7 @@ def classify_api_error(error: Exception) -> ApiFailure:
 
 
 def _classify_client_error(error: ClientError) -> ApiFailure:
-    response = error.response
-    code = _clip(str(response.get("Error", {}).get("Code", "") or ""), MAX_CODE_CHARS)
-    status = response.get("ResponseMetadata", {}).get("HTTPStatusCode")
-    http_status = status if isinstance(status, int) else None
-    # Neptune puts the useful text in detailedMessage; botocore's Message is often empty.
-    detail = str(response.get("detailedMessage") or response.get("Error", {}).get("Message") or "")
-    detail = _clip(detail) if detail else f"HTTP {http_status} {code}".strip()
+    code, detail, http_status = client_error_fields(error)
 
     if code == NOT_FOUND_CODE or (
         code == "BadRequestException" and _INVALID_ID_MESSAGE.search(detail) is not None
@@ -125,9 +140,7 @@ def _classify_client_error(error: ClientError) -> ApiFailure:
             code,
             http_status,
         )
-    if code in TRANSIENT_CODES or (
-        http_status is not None and (http_status >= 500 or http_status in (408, 429))
-    ):
+    if is_transient(code, http_status):
         return ApiFailure(
             True,
             code or f"HTTP_{http_status}",

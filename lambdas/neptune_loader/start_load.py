@@ -15,7 +15,7 @@ from botocore.exceptions import (
     ProxyConnectionError,
 )
 
-from neptune_loader.api_errors import TRANSIENT_CODES
+from neptune_loader.api_errors import client_error_fields, is_transient
 from neptune_loader.error_summary import clip
 from neptune_loader.exceptions import (
     NeptuneRequestRejected,
@@ -38,22 +38,14 @@ _HINTS = {
 }
 
 
-def _detail(error: ClientError) -> tuple[str, str, int | None]:
-    response = error.response
-    code = str(response.get("Error", {}).get("Code", "") or "")
-    status = response.get("ResponseMetadata", {}).get("HTTPStatusCode")
-    detail = str(response.get("detailedMessage") or response.get("Error", {}).get("Message") or "")
-    return code, clip(detail), status if isinstance(status, int) else None
-
-
 def start_load(client: NeptuneDataClient, request: dict[str, Any]) -> str:
     """Send ``request`` (already validated) and return the new load id."""
     try:
         with wall_clock_limit(START_CALL_LIMIT_SECONDS):
             response = client.start_loader_job(**to_boto3_kwargs(request))
     except ClientError as error:
-        code, detail, status = _detail(error)
-        if code in TRANSIENT_CODES or (status is not None and (status >= 500 or status == 429)):
+        code, detail, status = client_error_fields(error)
+        if is_transient(code, status):
             raise NeptuneTransientError(
                 f"Neptune could not start the load this time ({code or status}): {detail}"
             ) from error

@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any, TypedDict
 
-from neptune_loader.api_errors import LOAD_ID_NOT_FOUND, ApiFailure, classify_api_error
+from neptune_loader.api_errors import ApiFailure, classify_api_error
 from neptune_loader.error_summary import (
     COUNTERS,
     ERROR_COUNTERS,
@@ -30,6 +30,7 @@ from neptune_loader.statuses import (
     StatusRule,
     classify,
 )
+from neptune_loader.validation import MAX_ERRORS_PER_PAGE
 from neptune_loader.wait_policy import (
     ProgressMark,
     WaitPolicy,
@@ -48,7 +49,6 @@ LOGGER = logging.getLogger(__name__)
 # 256 KiB Step Functions/Lambda payload limit.
 WORKFLOW_OUTPUT_BUDGET = 24_000
 AD_HOC_OUTPUT_BUDGET = 200_000
-MAX_ERRORS_PER_PAGE = 100
 
 
 class Progress(TypedDict):
@@ -398,6 +398,3 @@ def check_load_status(
         mark=mark,
     )
     return _fit(result, AD_HOC_OUTPUT_BUDGET if request.include_errors else WORKFLOW_OUTPUT_BUDGET)
-
-
-__all__ = ["LOAD_ID_NOT_FOUND", "Progress", "check_load_status", "read_progress"]

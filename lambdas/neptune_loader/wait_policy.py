@@ -114,9 +114,6 @@ def finished_feeds(feed_count: Mapping[str, int]) -> int:
     return sum(n for status, n in feed_count.items() if status not in UNFINISHED_FEED_STATUSES)
 
 
-_finished = finished_feeds  # the name the benchmark used before
-
-
 def advance_mark(
     previous: ProgressMark | None, *, feed_count: Mapping[str, int], elapsed_seconds: float
 ) -> ProgressMark:
