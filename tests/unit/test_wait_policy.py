@@ -275,6 +275,10 @@ def test_budget_floor_is_zero_while_the_remaining_checks_can_cover_the_remaining
     assert budget_floor(policy, budget=budget, checks=490, waited_seconds=27 * 3600) == 3600
     # 3 waits left, 2 h 30 min to go: ours >= 2.5 h - 2 h
     assert budget_floor(policy, budget=budget, checks=495, waited_seconds=33.5 * 3600) == 1800
+    # No wait left before the check bound (a state the synth check prevents): wait the longest
+    # a floor may, rather than let the next check end a running load
+    assert budget_floor(policy, budget=budget, checks=498, waited_seconds=0) == 3600
+    assert budget_floor(policy, budget=budget, checks=499, waited_seconds=0) == 3600
 
 
 def test_a_rate_from_the_first_few_files_never_stretches_the_wait_past_the_blind_cap() -> None:
