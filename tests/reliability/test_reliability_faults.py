@@ -153,6 +153,13 @@ def _scenarios() -> list[Scenario]:
             "CONNECTION_ERROR",
         ),
         Scenario(
+            "body trickling in, 1 byte every 0.5 s (no single read times out)",
+            done,
+            (Fault.trickle(0.5, times=None),),
+            "RETRY",
+            "CONNECTION_ERROR",
+        ),
+        Scenario(
             "slow response, 1 s once",
             done,
             (Fault.hang(1.0, times=1),),
