@@ -16,7 +16,8 @@ import boto3
 import botocore
 
 from bench import measure, simulator
-from bench.workflow import TEMPLATE, load_definition, loop_cost
+from bench.workflow import CDK_OUT, load_definition, loop_cost
+from infrastructure.definition import FunctionInfo, find_functions, load_template
 from loadctl.emulator import ManualClock, NeptuneLoaderEmulator
 from neptune_loader.wait_policy import WaitPolicy
 
@@ -57,23 +58,14 @@ def _machine() -> dict[str, str]:
     }
 
 
-def _status_function() -> dict[str, Any]:
-    template = json.loads(TEMPLATE.read_text())
-    for resource in template["Resources"].values():
-        props = resource.get("Properties", {})
-        if props.get("Handler") == "loader_status.handler.handler":
-            return dict(props)
-    return {}
-
-
-def _status_function_memory_mb() -> int:
-    return int(_status_function().get("MemorySize", 128))
+def _status_function() -> FunctionInfo:
+    return find_functions(load_template(CDK_OUT))["status"]
 
 
 def deployed_policy() -> WaitPolicy:
     """The policy as the deployed status Lambda builds it (its wait bounds from the template's
     environment, the rest from the code)."""
-    env = _status_function().get("Environment", {}).get("Variables", {})
+    env = _status_function().environment
     defaults = WaitPolicy()
     return WaitPolicy(
         min_wait=int(env.get("STATUS_MIN_WAIT_SECONDS", defaults.min_wait)),
@@ -253,7 +245,7 @@ def run_all(*, runs: int, iterations: int, loads_per_profile: int, out: Path) ->
         warm = measure.warm_calls(endpoint, load_id, iterations)
         print("peak memory ...", flush=True)
         memory = measure.peak_memory(endpoint, load_id, 5)
-    memory_mb = _status_function_memory_mb()
+    memory_mb = _status_function().memory_mb
     print("polling simulation ...", flush=True)
     poll = polling(loads_per_profile, warm["handler"].median, memory_mb)
     result: dict[str, Any] = {

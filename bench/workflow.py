@@ -3,26 +3,25 @@ events, the first wait and the loop's bounds, all read from ``cdk.out`` (no CDK 
 
 from __future__ import annotations
 
-import json
 from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-TEMPLATE = Path(__file__).resolve().parents[1] / "cdk.out" / "NeptuneBulkLoad.template.json"
+from infrastructure.definition import (
+    find_functions,
+    load_template,
+    placeholder_arns,
+    resolve_definition,
+)
+
+CDK_OUT = Path(__file__).resolve().parents[1] / "cdk.out"
 
 
-def load_definition(template_path: Path = TEMPLATE) -> dict[str, Any]:
-    """The state machine's ASL, with template tokens (function ARNs) replaced by placeholders."""
-    template = json.loads(template_path.read_text())
-    for resource in template["Resources"].values():
-        if resource["Type"] == "AWS::StepFunctions::StateMachine":
-            raw = resource["Properties"]["DefinitionString"]
-            if isinstance(raw, dict) and "Fn::Join" in raw:
-                separator, parts = raw["Fn::Join"]
-                raw = separator.join(p if isinstance(p, str) else "TOKEN" for p in parts)
-            return dict(json.loads(raw))
-    raise ValueError(f"no state machine in {template_path}")
+def load_definition(cdk_out: Path = CDK_OUT) -> dict[str, Any]:
+    """The synthesized state machine's ASL, with placeholder function ARNs."""
+    template = load_template(cdk_out)
+    return resolve_definition(template, placeholder_arns(find_functions(template)))
 
 
 def _edges(state: dict[str, Any]) -> list[str]:
