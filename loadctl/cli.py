@@ -82,8 +82,10 @@ def check_once(api: LoaderStatusApi, settings: Settings, event: dict[str, Any]) 
 
     request = parse_status_event(event)
     policy = WaitPolicy(min_wait=settings.min_wait_seconds, max_wait=settings.max_wait_seconds)
-    return check_load_status(
-        api, request, policy, Deadline(), max_errors_fetched=settings.max_errors_fetched
+    return dict(  # the CLI's loop works on plain dicts
+        check_load_status(
+            api, request, policy, Deadline(), max_errors_fetched=settings.max_errors_fetched
+        )
     )
 
 

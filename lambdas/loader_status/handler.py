@@ -16,6 +16,7 @@ from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 
 from neptune_loader.neptune_client import Deadline, LoaderStatusApi, create_client
+from neptune_loader.progress import error_count
 from neptune_loader.settings import Settings, load_settings
 from neptune_loader.status_check import check_load_status
 from neptune_loader.validation import parse_status_event
@@ -23,6 +24,8 @@ from neptune_loader.wait_policy import WaitPolicy
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
+
+    from neptune_loader.status_output import StatusOutput
 
 SERVICE = "neptune-bulk-load"
 logger = Logger(service=os.environ.get("POWERTOOLS_SERVICE_NAME", SERVICE))
@@ -51,20 +54,15 @@ def _deadline(context: LambdaContext | None) -> Deadline:
     return deadline
 
 
-def _record_metrics(result: dict[str, Any]) -> None:
+def _record_metrics(result: StatusOutput) -> None:
     metrics.add_dimension(name="State", value=result["state"])
     metrics.add_metric(name="StatusChecks", unit=MetricUnit.Count, value=1)
     if result["terminal"]:
         progress = result["progress"]
-        errors = (
-            progress["parsingErrors"]
-            + progress["datatypeMismatchErrors"]
-            + progress["insertErrors"]
-        )
         metrics.add_metric(
             name="RecordsLoaded", unit=MetricUnit.Count, value=progress["totalRecords"]
         )
-        metrics.add_metric(name="RecordErrors", unit=MetricUnit.Count, value=errors)
+        metrics.add_metric(name="RecordErrors", unit=MetricUnit.Count, value=error_count(progress))
         metrics.add_metric(
             name="LoadSeconds", unit=MetricUnit.Seconds, value=progress["totalTimeSpent"]
         )
@@ -72,7 +70,7 @@ def _record_metrics(result: dict[str, Any]) -> None:
 
 @logger.inject_lambda_context(clear_state=True)
 @metrics.log_metrics(capture_cold_start_metric=True)
-def handler(event: Any, context: LambdaContext) -> dict[str, Any]:
+def handler(event: Any, context: LambdaContext) -> StatusOutput:
     """Return the normalized status of the load named in ``event``.
 
     Raises `InvalidInputError` (before any call to Neptune) for a bad event.
@@ -101,7 +99,7 @@ def handler(event: Any, context: LambdaContext) -> dict[str, Any]:
             "reason": result["reason"],
             "nextWaitSeconds": result["nextWaitSeconds"],
             "totalRecords": result["progress"]["totalRecords"],
-            "errorsFetched": result.get("errors", {}).get("fetched", 0),
+            "errorsFetched": result["errors"]["fetched"] if "errors" in result else 0,
         },
     )
     return result

@@ -1,8 +1,9 @@
 """Map a failed neptunedata call onto the contract: the one place where API errors are classified.
 
-"The status call failed" must never read as "the load failed": throttling, timeouts, 5xx, network
-errors and unreadable answers are transient (`RETRY`); an unknown load id is `LOAD_ID_NOT_FOUND`;
-everything else is a permanent API error reported with its code.
+Status reads (`classify_api_error`): "the status call failed" must never read as "the load
+failed": throttling, timeouts, 5xx, network errors and unreadable answers are transient (`RETRY`);
+an unknown load id is `LOAD_ID_NOT_FOUND`; everything else is a permanent API error reported with
+its code. Starts (`classify_start_error`): the same rules name the start Lambda's three errors.
 """
 
 from __future__ import annotations
@@ -14,13 +15,21 @@ from botocore.exceptions import (
     BotoCoreError,
     ClientError,
     ConnectionError,
+    ConnectTimeoutError,
+    EndpointConnectionError,
     HTTPClientError,
     NoCredentialsError,
+    ProxyConnectionError,
 )
 from botocore.parsers import ResponseParserError
 
-from neptune_loader.error_summary import clip
-from neptune_loader.exceptions import CallDeadlineExceeded
+from neptune_loader.coerce import clip
+from neptune_loader.exceptions import (
+    CallDeadlineExceeded,
+    NeptuneRequestRejected,
+    NeptuneStartOutcomeUnknown,
+    NeptuneTransientError,
+)
 
 # Codes from the botocore model and the Neptune engine-error table that may succeed when tried again.
 TRANSIENT_CODES = frozenset(
@@ -46,9 +55,18 @@ _INVALID_ID_MESSAGE = re.compile(r"load ?id|does not exist|not found|no load", r
 MAX_MESSAGE_CHARS = 500
 # The code comes from the server (header or body) and becomes the contract's reason: keep it short.
 MAX_CODE_CHARS = 100
+# Markers in Neptune's message for a rejected start, and what to do about each.
+START_HINTS = {
+    "Max concurrent load limit breached": "another load is running; set queueRequest: true to queue",
+    "Max load task queue size limit breached": "64 loads are already queued; wait for some to finish",
+    "Couldn't find the AWS credential for iam_role_arn": "add the loader role to the cluster",
+    "not permitted on a read replica": "use the cluster (writer) endpoint",
+}
+
+StartError = NeptuneTransientError | NeptuneRequestRejected | NeptuneStartOutcomeUnknown
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ApiFailure:
     """A classified API failure."""
 
@@ -56,7 +74,16 @@ class ApiFailure:
     reason: str
     message: str
     code: str
-    http_status: int | None
+    http_status: int | None = None
+
+
+# A status answer without a readable ``overallStatus.status`` (a proxy's page, a truncated body).
+UNREADABLE_STATUS = ApiFailure(
+    transient=True,
+    reason="UNREADABLE_RESPONSE",
+    message="Neptune's answer had no readable overallStatus.status; will check again.",
+    code="UNREADABLE_RESPONSE",
+)
 
 
 def _clip(text: str, limit: int = MAX_MESSAGE_CHARS) -> str:
@@ -90,38 +117,34 @@ def classify_api_error(error: Exception) -> ApiFailure:
         return _classify_client_error(error)
     if isinstance(error, NoCredentialsError):
         return ApiFailure(
-            False,
-            "NoCredentialsError",
-            "No AWS credentials were found to sign the request; give the function a role "
+            transient=False,
+            reason="NoCredentialsError",
+            message="No AWS credentials were found to sign the request; give the function a role "
             "or set NEPTUNE_IAM_AUTH=false for clusters without IAM authentication.",
-            "NoCredentialsError",
-            None,
+            code="NoCredentialsError",
         )
     if isinstance(error, ResponseParserError):
         return ApiFailure(
-            True,
-            "UNREADABLE_RESPONSE",
-            f"Neptune's answer could not be parsed ({_clip(str(error))}); will check again.",
-            type(error).__name__,
-            None,
+            transient=True,
+            reason="UNREADABLE_RESPONSE",
+            message=f"Neptune's answer could not be parsed ({_clip(str(error))}); will check again.",
+            code=type(error).__name__,
         )
     if isinstance(error, CallDeadlineExceeded | ConnectionError | HTTPClientError):
         # Covers connect/read timeouts, refused and dropped connections, proxy and SSL errors.
         return ApiFailure(
-            True,
-            "CONNECTION_ERROR",
-            f"Could not reach Neptune ({_clip(str(error))}); will check again. If this persists, "
-            "check the endpoint, the VPC and the security group on the Neptune port.",
-            type(error).__name__,
-            None,
+            transient=True,
+            reason="CONNECTION_ERROR",
+            message=f"Could not reach Neptune ({_clip(str(error))}); will check again. If this "
+            "persists, check the endpoint, the VPC and the security group on the Neptune port.",
+            code=type(error).__name__,
         )
     if isinstance(error, BotoCoreError):
         return ApiFailure(
-            False,
-            type(error).__name__,
-            f"The request could not be made: {_clip(str(error))}",
-            type(error).__name__,
-            None,
+            transient=False,
+            reason=type(error).__name__,
+            message=f"The request could not be made: {_clip(str(error))}",
+            code=type(error).__name__,
         )
     raise error
 
@@ -133,34 +156,64 @@ def _classify_client_error(error: ClientError) -> ApiFailure:
         code == "BadRequestException" and _INVALID_ID_MESSAGE.search(detail) is not None
     ):
         return ApiFailure(
-            False,
-            LOAD_ID_NOT_FOUND,
-            "Neptune does not know this load id: check for a typo or the wrong cluster; Neptune "
-            f"also forgets loads older than its 1,024 most recent. ({detail})",
-            code,
-            http_status,
+            transient=False,
+            reason=LOAD_ID_NOT_FOUND,
+            message="Neptune does not know this load id: check for a typo or the wrong cluster; "
+            f"Neptune also forgets loads older than its 1,024 most recent. ({detail})",
+            code=code,
+            http_status=http_status,
         )
     if is_transient(code, http_status):
         return ApiFailure(
-            True,
-            code or f"HTTP_{http_status}",
-            f"Neptune could not answer this time ({code or http_status}: {detail}); will check again.",
-            code,
-            http_status,
+            transient=True,
+            reason=code or f"HTTP_{http_status}",
+            message=f"Neptune could not answer this time ({code or http_status}: {detail}); "
+            "will check again.",
+            code=code,
+            http_status=http_status,
         )
     if code in ("AccessDeniedException", "403") or http_status == 403:
         return ApiFailure(
-            False,
-            code or "AccessDeniedException",
-            "Neptune denied the request: the function's role needs neptune-db:GetLoaderJobStatus "
-            f"on the cluster, and requests must be signed in the cluster's region. ({detail})",
-            code,
-            http_status,
+            transient=False,
+            reason=code or "AccessDeniedException",
+            message="Neptune denied the request: the function's role needs "
+            "neptune-db:GetLoaderJobStatus on the cluster, and requests must be signed in the "
+            f"cluster's region. ({detail})",
+            code=code,
+            http_status=http_status,
         )
     return ApiFailure(
-        False,
-        code or f"HTTP_{http_status}",
-        f"Neptune rejected the status request ({code or http_status}): {detail}",
-        code,
-        http_status,
+        transient=False,
+        reason=code or f"HTTP_{http_status}",
+        message=f"Neptune rejected the status request ({code or http_status}): {detail}",
+        code=code,
+        http_status=http_status,
+    )
+
+
+def classify_start_error(error: Exception) -> StartError:
+    """The named error for a failed start (``POST /loader``, sent once).
+
+    Unlike a status check, a start is not harmless to repeat: if Neptune may have accepted the
+    request (the answer was lost), retrying could start the same load twice, so that case has its
+    own error.
+    """
+    if isinstance(error, ClientError):
+        code, detail, status = client_error_fields(error)
+        if is_transient(code, status):
+            return NeptuneTransientError(
+                f"Neptune could not start the load this time ({code or status}): {detail}"
+            )
+        hint = next((text for marker, text in START_HINTS.items() if marker in detail), "")
+        return NeptuneRequestRejected(
+            f"Neptune rejected the load request ({code or status}): {detail}"
+            + (f" — {hint}" if hint else "")
+        )
+    if isinstance(error, ConnectTimeoutError | EndpointConnectionError | ProxyConnectionError):
+        # The request never left: safe to try again.
+        return NeptuneTransientError(f"Could not reach Neptune to start the load: {error}")
+    # Read timeouts, dropped connections, unreadable answers: the load may have started.
+    return NeptuneStartOutcomeUnknown(
+        "The start request may have reached Neptune but its answer was lost "
+        f"({type(error).__name__}); list loads with GET /loader before starting again"
     )

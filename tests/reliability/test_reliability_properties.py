@@ -27,9 +27,12 @@ from reliability_support import (
 
 from loadctl.emulator import Fault
 from neptune_loader.api_errors import classify_api_error
-from neptune_loader.error_summary import clip, count, error_entry, failed_feeds, feed_counts
+from neptune_loader.coerce import clip, count
+from neptune_loader.error_summary import error_entry, failed_feeds
 from neptune_loader.neptune_client import Deadline
-from neptune_loader.status_check import api_failure_output, check_load_status
+from neptune_loader.progress import feed_counts
+from neptune_loader.status_check import check_load_status
+from neptune_loader.status_output import api_failure_output
 from neptune_loader.statuses import STATUS_TABLE, classify
 from neptune_loader.validation import StatusRequest
 from neptune_loader.wait_policy import WaitPolicy
@@ -207,7 +210,7 @@ def test_any_api_error_is_retry_or_failed_never_success(
     if detailed is not None:
         response["detailedMessage"] = detailed
     failure = classify_api_error(ClientError(response, "GetLoaderJobStatus"))  # type: ignore[arg-type]
-    result = api_failure_output(LOAD_ID, failure, WaitPolicy(), retries)
+    result = api_failure_output(LOAD_ID, failure, WaitPolicy(), consecutive_retries=retries)
     _record("any API error -> status object", result, truth_completed=False)
     assert_contract(result)
     assert result["state"] in ("RETRY", "FAILED")
