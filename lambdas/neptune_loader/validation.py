@@ -24,7 +24,7 @@ MAX_SECONDS = 400 * 24 * 3600
 MAX_FEEDS = 1_000_000_000
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class StatusRequest:
     """A validated request to the status Lambda."""
 
@@ -86,7 +86,7 @@ def _bool_option(event: dict[str, Any], key: str, default: bool) -> bool:
     return value
 
 
-def _int_option(event: dict[str, Any], key: str, default: int, low: int, high: int) -> int:
+def _int_option(event: dict[str, Any], key: str, *, default: int, low: int, high: int) -> int:
     value = event.get(key, default)
     # bool is an int subclass: reject it explicitly so `true` is not read as 1.
     if isinstance(value, bool) or not isinstance(value, int):
@@ -130,8 +130,10 @@ def _budget(event: dict[str, Any]) -> CheckBudget | None:
     if "maxChecks" not in event or "maxTotalWaitSeconds" not in event:
         raise InvalidInputError("maxChecks and maxTotalWaitSeconds are only valid together")
     return CheckBudget(
-        max_checks=_int_option(event, "maxChecks", 1, 1, MAX_COUNTER),
-        max_total_wait=_int_option(event, "maxTotalWaitSeconds", 1, 1, MAX_SECONDS),
+        max_checks=_int_option(event, "maxChecks", default=1, low=1, high=MAX_COUNTER),
+        max_total_wait=_int_option(
+            event, "maxTotalWaitSeconds", default=1, low=1, high=MAX_SECONDS
+        ),
     )
 
 
@@ -143,8 +145,8 @@ def parse_status_event(event: object) -> StatusRequest:
         )
     load_id = validate_load_id(_find_load_id(event))
     include_errors = _bool_option(event, "includeErrors", False)
-    page = _int_option(event, "page", 1, 1, MAX_PAGE)
-    per_page = _int_option(event, "errorsPerPage", 10, 1, MAX_ERRORS_PER_PAGE)
+    page = _int_option(event, "page", default=1, low=1, high=MAX_PAGE)
+    per_page = _int_option(event, "errorsPerPage", default=10, low=1, high=MAX_ERRORS_PER_PAGE)
     if not include_errors and ("page" in event or "errorsPerPage" in event):
         raise InvalidInputError("page and errorsPerPage only apply with includeErrors: true")
     return StatusRequest(
@@ -152,8 +154,10 @@ def parse_status_event(event: object) -> StatusRequest:
         include_errors=include_errors,
         page=page,
         errors_per_page=per_page,
-        checks=_int_option(event, "checks", 0, 0, MAX_COUNTER),
-        consecutive_retries=_int_option(event, "consecutiveRetries", 0, 0, MAX_COUNTER),
+        checks=_int_option(event, "checks", default=0, low=0, high=MAX_COUNTER),
+        consecutive_retries=_int_option(
+            event, "consecutiveRetries", default=0, low=0, high=MAX_COUNTER
+        ),
         progress_mark=parse_progress_mark(event.get("progressMark")),
         waited_seconds=_waited(event),
         budget=_budget(event),

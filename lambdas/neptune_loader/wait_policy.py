@@ -49,7 +49,7 @@ class CheckBudget:
     max_total_wait: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class WaitPolicy:
     """Bounds and shape of the waits between checks (tuned with ``make bench``, see
     docs/benchmarks.md)."""

@@ -165,7 +165,7 @@ def test_any_payload_gives_a_valid_bounded_status_and_no_false_success(
     retries: int,
 ) -> None:
     request = StatusRequest(
-        LOAD_ID,
+        load_id=LOAD_ID,
         include_errors=include_errors,
         page=page if include_errors else 1,
         errors_per_page=per_page if include_errors else 10,

@@ -23,7 +23,12 @@ POLICY = WaitPolicy(min_wait=10, max_wait=300, queued_wait=60)
 
 
 def wait(
-    state: State, status: str | None = "LOAD_IN_PROGRESS", elapsed: float = 0, feeds=None, retries=0
+    state: State,
+    status: str | None = "LOAD_IN_PROGRESS",
+    *,
+    elapsed: float = 0,
+    feeds=None,
+    retries=0,
 ):
     return next_wait_seconds(
         POLICY,
