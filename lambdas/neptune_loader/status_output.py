@@ -86,10 +86,14 @@ def api_failure_output(
 ) -> StatusOutput:
     """The status object when the status call itself failed (``request`` brings the loop's
     counters, so a RETRY wait respects the loop's check budget too)."""
+    # A permanent failure is FAILED with an empty error list; a transient one waits and retries.
+    state, wait = State.FAILED, None
+    errors: ErrorSummary | None = _no_errors()
     if failure.transient:
+        state, errors = State.RETRY, None
         wait = next_wait_seconds(
             policy,
-            state=State.RETRY,
+            state=state,
             neptune_status=None,
             elapsed_seconds=0,
             feed_count={},
@@ -98,21 +102,14 @@ def api_failure_output(
             checks=request.checks if request is not None else 0,
             waited_seconds=request.waited_seconds if request is not None else 0.0,
         )
-        return build_output(
-            load_id,
-            State.RETRY,
-            neptune_status=None,
-            reason=failure.reason,
-            message=failure.message,
-            next_wait=wait,
-        )
     return build_output(
         load_id,
-        State.FAILED,
+        state,
         neptune_status=None,
         reason=failure.reason,
         message=failure.message,
-        errors=_no_errors(),
+        next_wait=wait,
+        errors=errors,
     )
 
 
