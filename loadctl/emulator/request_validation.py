@@ -50,16 +50,17 @@ _ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+$")
 
 @dataclass(frozen=True)
 class StartOptions:
-    """A start request that passed every check, with defaults filled in."""
+    """What the emulator acts on of a start request that passed every check (defaults filled in).
+
+    ``parallelism``, ``updateSingleCardinalityProperties`` and ``userProvidedEdgeIds`` are checked
+    but change nothing in the emulator, so they are not kept.
+    """
 
     source: str
     format: str
     mode: str
-    parallelism: str
     fail_on_error: bool
-    update_single_cardinality_properties: bool
     queue_request: bool
-    user_provided_edge_ids: bool
     edge_only_load: bool
     allow_empty_strings: bool
     dependencies: tuple[str, ...]
@@ -189,11 +190,8 @@ def validate_start_request(
         source=source,
         format=data_format,
         mode=choices["mode"],
-        parallelism=choices["parallelism"],
         fail_on_error=flags["failOnError"],
-        update_single_cardinality_properties=flags["updateSingleCardinalityProperties"],
         queue_request=flags["queueRequest"],
-        user_provided_edge_ids=flags["userProvidedEdgeIds"],
         edge_only_load=flags["edgeOnlyLoad"],
         allow_empty_strings=allow_empty_strings,
         dependencies=tuple(dependencies),
