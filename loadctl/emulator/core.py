@@ -1,75 +1,81 @@
-"""The emulator's state: tracked loads, the single running slot, the FIFO queue and the graph.
+"""The emulator's core: tracked loads, the single running slot, the FIFO queue, the graph, time.
 
 Every public method takes the lock, brings the timeline up to ``clock.now()`` (finishing the
 running load, starting queued ones, failing unsatisfied dependents) and then acts, so the state is
-always what Neptune would report at that moment without any background thread.
+always what Neptune would report at that moment without any background thread. Serving it over
+HTTP is :mod:`loadctl.emulator.server_lifecycle`'s job; checking requests is
+:mod:`loadctl.emulator.request_validation`'s; the stand-in bucket is
+:mod:`loadctl.emulator.s3_folder`.
+
+Longer than ~300 lines on purpose: every method below reads or changes the same state (tracked
+loads, queue, running slot, graph) under one lock through ``_advance``; spread over modules, that
+invariant would be harder to see. A third of the file is this docstring and the test scripting.
+
+Sources, by section of the loader API reference
+(``../shared/reference/neptune-loader-api.md``):
+
+- One load runs at a time and up to 64 wait in a FIFO queue; a start without ``queueRequest``
+  while one runs, or a 65th queued start, is refused with 400 "Max concurrent load limit
+  breached. Limit is 1" / "Max load task queue size limit breached. Limit is 64" (§3.2, §2
+  start-time errors, §8, aws/graph-notebook#710). The docs quote the source in the queue message;
+  the emulator does not (clients match the substrings, §6.7).
+- Neptune tracks the 1,024 most recent loads; an evicted id is not found (§1.1, §3.2, §6.6).
+- ``mode`` (§3.1): RESUME continues the previous load from the same source and "if no previous
+  load job is found, the loader stops" (the emulator ends it ``LOAD_FAILED_INVALID_REQUEST``,
+  the closest status of §2, row 15; the sources do not say which). AUTO resumes a previous load,
+  NEW never does; whether AUTO resumes a load that *completed* the sources do not say: the
+  emulator starts a fresh one.
+- ``dependencies`` (§3.1, §2 row 14): a dependent of a failed load ends
+  ``LOAD_FAILED_BECAUSE_DEPENDENCY_NOT_SATISFIED`` and the failure cascades. That the head of the
+  queue holds everyone behind it while its dependencies run is the emulator's reading of FIFO.
+- Vertex files load first unless ``edgeOnlyLoad``, which keeps the listed order (§3.1).
+- Listing: queued loads first, newest first within each group (§3.3).
+- Status payload: ``feedCount`` absent while queued, ``failedFeeds`` only with ``details``, the
+  ``errors`` object with 1-based ``startIndex``/``endIndex`` (§1.2); an empty page reports 0/0
+  (sources silent).
+- A scripted feed failure (:meth:`EmulatorCore.fail_next_load`) makes the overall status
+  ``LOAD_FAILED`` for feed-level statuses (§2 rows 10, 11) and the status itself for load-level
+  ones (see ``statuses.LOAD_LEVEL_FAILURES``).
 """
 
 from __future__ import annotations
 
-import re
 import threading
 import uuid
 from collections import OrderedDict
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
-from urllib.parse import unquote, urlsplit
 
-from loadctl.emulator import jobs
 from loadctl.emulator.clock import Clock, RealClock
-from loadctl.emulator.gremlin_csv import ParsedFile, ParsedLine, parse_gremlin_csv
-from loadctl.emulator.jobs import ErrorLog, FrozenLoad, InjectedFailure, LoadJob
+from loadctl.emulator.errors import NotFoundStyle, bad_request, load_not_found, not_active
+from loadctl.emulator.jobs import LoadJob
+from loadctl.emulator.load_plan import InjectedFailure, build_plan
+from loadctl.emulator.request_validation import (
+    check_error_page,
+    check_list_limit,
+    validate_start_request,
+)
+from loadctl.emulator.s3_folder import S3Folder
+from loadctl.emulator.statuses import (
+    ACTIVE_STATUSES,
+    CANCELLED_BY_USER,
+    COMPLETED,
+    DEPENDENCY_FAILED,
+    IN_PROGRESS,
+    IN_QUEUE,
+    INVALID_REQUEST,
+)
 
 if TYPE_CHECKING:
     from loadctl.emulator.faults import Fault
-    from loadctl.emulator.server import EmulatorServer
+    from loadctl.emulator.gremlin_csv import ParsedFile
 
 MAX_TRACKED_LOADS = 1_024
 MAX_QUEUED_LOADS = 64
-FORMATS = frozenset({"csv", "opencypher", "ntriples", "nquads", "rdfxml", "turtle"})
-MODES = frozenset({"RESUME", "NEW", "AUTO"})
-PARALLELISMS = frozenset({"LOW", "MEDIUM", "HIGH", "OVERSUBSCRIBE"})
-BOOLEAN_PARAMETERS = (
-    "failOnError",
-    "updateSingleCardinalityProperties",
-    "queueRequest",
-    "userProvidedEdgeIds",
-    "edgeOnlyLoad",
-)
-_ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+$")
-_HTTPS_S3 = re.compile(r"^s3(?:[.-][a-z0-9-]+)?\.amazonaws\.com(?:\.cn)?$")
 
 
-class NeptuneApiError(Exception):
-    """An error Neptune answers with: HTTP status, exception name and ``detailedMessage``."""
-
-    def __init__(self, status: int, code: str, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.message = message
-
-
-def bad_request(message: str) -> NeptuneApiError:
-    """Neptune's 400 ``BadRequestException``."""
-    return NeptuneApiError(400, "BadRequestException", message)
-
-
-def parse_boolean(name: str, value: Any, default: bool) -> bool:
-    """Accept JSON booleans and the strings TRUE/FALSE in any case, as Neptune does."""
-    if value is None:
-        return default
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.strip().lower() in {"true", "false"}:
-        return value.strip().lower() == "true"
-    raise bad_request(f"Invalid value '{value}' for parameter '{name}'. Expected TRUE or FALSE")
-
-
-class NeptuneLoaderEmulator:
-    """An in-process stand-in for Neptune's bulk loader HTTP API.
+class EmulatorCore:
+    """Neptune's bulk loader API as plain method calls (no HTTP; see ``NeptuneLoaderEmulator``).
 
     Parameters
     ----------
@@ -94,12 +100,12 @@ class NeptuneLoaderEmulator:
     ) -> None:
         if records_per_second <= 0:
             raise ValueError("records_per_second must be > 0")
-        self.data_root = Path(data_root)
         self.clock: Clock = clock if clock is not None else RealClock()
         self.records_per_second = float(records_per_second)
         self.region = region
-        self.not_found_style: Literal["404", "400"] = "404"
+        self.not_found_style: NotFoundStyle = "404"
         self.requests: list[tuple[str, str]] = []
+        self._folder = S3Folder(Path(data_root))
         self._lock = threading.RLock()
         self._jobs: OrderedDict[str, LoadJob] = OrderedDict()
         self._queue: list[str] = []
@@ -107,42 +113,16 @@ class NeptuneLoaderEmulator:
         self._graph: set[tuple[str, str]] = set()
         self._faults: list[Fault] = []
         self._next_failure: InjectedFailure | None = None
-        self._parse_cache: dict[tuple[str, int, int, bool], ParsedFile] = {}
-        self._server: EmulatorServer | None = None
-
-    # --- serving ----------------------------------------------------------------------------
-
-    @contextmanager
-    def serve(self, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
-        """Serve the HTTP API in a background thread; yields ``http://host:port``."""
-        endpoint = self.start_server(host, port)
-        try:
-            yield endpoint
-        finally:
-            self.stop_server()
-
-    def start_server(self, host: str = "127.0.0.1", port: int = 0) -> str:
-        """Start serving in a background thread and return the endpoint (see :meth:`serve`)."""
-        from loadctl.emulator.server import EmulatorServer
-
-        if self._server is not None:
-            raise RuntimeError("the emulator is already serving")
-        self._server = EmulatorServer(self, host, port)
-        self._server.start()
-        return self._server.endpoint
-
-    def stop_server(self) -> None:
-        """Stop serving; hanging requests are cut short and open connections closed."""
-        if self._server is not None:
-            self._server.stop()
-            self._server = None
 
     @property
-    def endpoint(self) -> str:
-        """``http://host:port`` while serving."""
-        if self._server is None:
-            raise RuntimeError("the emulator is not serving")
-        return self._server.endpoint
+    def data_root(self) -> Path:
+        """The folder standing in for S3."""
+        return self._folder.data_root
+
+    def note_request(self, method: str, path: str) -> None:
+        """Record a request as it arrives (``requests`` lists them, for tests)."""
+        with self._lock:
+            self.requests.append((method, path))
 
     # --- scripting for tests ----------------------------------------------------------------
 
@@ -206,30 +186,17 @@ class NeptuneLoaderEmulator:
         """
         with self._lock:
             self._advance()
-            now = self.clock.now()
-            load_id = load_id or str(uuid.uuid4())
-            body: dict[str, Any] = {
-                "fullUri": "s3://emulator-injected/load",
-                "runNumber": 1,
-                "retryNumber": 0,
-                "status": status,
-                "totalTimeSpent": 0,
-                "startTime": int(now),
-                "totalRecords": 0,
-                "totalDuplicates": 0,
-                "parsingErrors": 0,
-                "datatypeMismatchErrors": 0,
-                "insertErrors": 0,
-            }
-            body.update(overall or {})
-            if feed_count is None and status != jobs.IN_QUEUE:
-                feed_count = [{status: 1}]
-            job = LoadJob(load_id, str(body["fullUri"]), now, status=status)
-            job.frozen = FrozenLoad(
-                body, feed_count, list(failed_feeds or []), list(error_logs or [])
+            job = LoadJob.frozen_load(
+                load_id or str(uuid.uuid4()),
+                self.clock.now(),
+                status=status,
+                overall=overall or {},
+                feed_count=feed_count,
+                failed_feeds=list(failed_feeds or []),
+                error_logs=list(error_logs or []),
             )
             self._track(job)
-            return load_id
+            return job.load_id
 
     # --- the loader API ---------------------------------------------------------------------
 
@@ -237,9 +204,9 @@ class NeptuneLoaderEmulator:
         """Validate and start (or queue) a load like ``POST /loader``; returns the loadId."""
         with self._lock:
             self._advance()
-            options = self._validate(request)
-            source: str = options["source"]
-            queue_request: bool = options["queueRequest"]
+            options = validate_start_request(request, known_load_ids=self._jobs, region=self.region)
+            files = self._folder.list_source(options.source)
+            source, queue_request = options.source, options.queue_request
             busy = self._running is not None or bool(self._queue)
             if busy and not queue_request:
                 raise bad_request(
@@ -256,19 +223,19 @@ class NeptuneLoaderEmulator:
                 str(uuid.uuid4()),
                 source,
                 now,
-                fail_on_error=options["failOnError"],
+                fail_on_error=options.fail_on_error,
                 queued=queue_request,
-                dependencies=tuple(options["dependencies"]),
-                file_uris=options["files"],
+                dependencies=options.dependencies,
+                file_uris=files,
             )
-            job.data_format = options["format"]
-            job.allow_empty_strings = options["allowEmptyStrings"]
-            job.edge_only_load = options["edgeOnlyLoad"]
+            job.data_format = options.format
+            job.allow_empty_strings = options.allow_empty_strings
+            job.edge_only_load = options.edge_only_load
             job.injected, self._next_failure = self._next_failure, None
-            previous = self._previous_run(source, options["mode"])
-            if options["mode"] == "RESUME" and previous is None:
+            previous = self._previous_run(source, options.mode)
+            if options.mode == "RESUME" and previous is None:
                 # "If no previous load job is found, the loader stops."
-                job.status, job.ended_at = jobs.INVALID_REQUEST, now
+                job.status, job.ended_at = INVALID_REQUEST, now
                 self._track(job)
                 return job.load_id
             if previous is not None:
@@ -290,8 +257,7 @@ class NeptuneLoaderEmulator:
         errors_per_page: int = 10,
     ) -> dict[str, Any]:
         """The ``payload`` of ``GET /loader/{loadId}``."""
-        if page < 1 or errors_per_page < 1:
-            raise bad_request("page and errorsPerPage must be positive integers")
+        check_error_page(page, errors_per_page)
         with self._lock:
             self._advance()
             job = self._get(load_id)
@@ -317,13 +283,12 @@ class NeptuneLoaderEmulator:
 
     def list_loads(self, *, limit: int = 100, include_queued: bool = True) -> list[str]:
         """Load ids for ``GET /loader``: queued ones first, newest first within each group."""
-        if not 1 <= limit <= 100:
-            raise bad_request(f"Invalid limit {limit}. The limit must be between 1 and 100")
+        check_list_limit(limit)
         with self._lock:
             self._advance()
             newest_first = list(reversed(self._jobs.values()))
-            queued = [j.load_id for j in newest_first if j.status == jobs.IN_QUEUE]
-            others = [j.load_id for j in newest_first if j.status != jobs.IN_QUEUE]
+            queued = [j.load_id for j in newest_first if j.status == IN_QUEUE]
+            others = [j.load_id for j in newest_first if j.status != IN_QUEUE]
         return ((queued if include_queued else []) + others)[:limit]
 
     def cancel(self, load_id: str) -> None:
@@ -331,19 +296,15 @@ class NeptuneLoaderEmulator:
         with self._lock:
             self._advance()
             job = self._jobs.get(load_id)
-            if job is None or job.status not in jobs.ACTIVE_STATUSES:
-                raise NeptuneApiError(
-                    404,
-                    "BulkLoadIdNotFoundException",
-                    f"The load with id = {load_id} does not exist or not active",
-                )
+            if job is None or job.status not in ACTIVE_STATUSES:
+                raise not_active(load_id)
             now = self.clock.now()
             if job.frozen is not None:
-                job.frozen.overall["status"] = jobs.CANCELLED_BY_USER
-                job.frozen.feed_count = job.frozen.feed_count or [{jobs.CANCELLED_BY_USER: 1}]
+                job.frozen.overall["status"] = CANCELLED_BY_USER
+                job.frozen.feed_count = job.frozen.feed_count or [{CANCELLED_BY_USER: 1}]
             if load_id in self._queue:
                 self._queue.remove(load_id)
-            job.status, job.ended_at = jobs.CANCELLED_BY_USER, now
+            job.status, job.ended_at = CANCELLED_BY_USER, now
             if self._running == load_id:
                 self._finish(job, now)
             self._advance()
@@ -354,11 +315,7 @@ class NeptuneLoaderEmulator:
         job = self._jobs.get(load_id)
         if job is not None:
             return job
-        if self.not_found_style == "400":
-            raise bad_request(f"Invalid load id: {load_id}. The load id does not exist")
-        raise NeptuneApiError(
-            404, "BulkLoadIdNotFoundException", f"Load with id {load_id} does not exist"
-        )
+        raise load_not_found(load_id, self.not_found_style)
 
     def _track(self, job: LoadJob) -> None:
         self._jobs[job.load_id] = job
@@ -396,10 +353,10 @@ class NeptuneLoaderEmulator:
 
     def _start(self, job: LoadJob, at: float) -> None:
         parsed = self._load_files(job)
-        job.plan = jobs.build_plan(
+        job.plan = build_plan(
             parsed, graph=self._graph, fail_on_error=job.fail_on_error, injected=job.injected
         )
-        job.status, job.started_at = jobs.IN_PROGRESS, at
+        job.status, job.started_at = IN_PROGRESS, at
         self._running = job.load_id
 
     def _finish(self, job: LoadJob, at: float) -> None:
@@ -411,9 +368,9 @@ class NeptuneLoaderEmulator:
         dependency = self._jobs.get(load_id)
         if dependency is None:
             return "failed"  # evicted or unknown: cannot be satisfied
-        if dependency.status == jobs.COMPLETED:
+        if dependency.status == COMPLETED:
             return "ok"
-        return "pending" if dependency.status in jobs.ACTIVE_STATUSES else "failed"
+        return "pending" if dependency.status in ACTIVE_STATUSES else "failed"
 
     def _fail_unsatisfied_dependents(self, at: float) -> None:
         # Repeats until nothing changes, so failures cascade to indirect dependents too.
@@ -424,7 +381,7 @@ class NeptuneLoaderEmulator:
                 job = self._jobs[load_id]
                 if any(self._dependency_state(d) == "failed" for d in job.dependencies):
                     self._queue.remove(load_id)
-                    job.status, job.ended_at = jobs.DEPENDENCY_FAILED, at
+                    job.status, job.ended_at = DEPENDENCY_FAILED, at
                     changed = True
 
     def _previous_run(self, source: str, mode: str) -> LoadJob | None:
@@ -434,127 +391,17 @@ class NeptuneLoaderEmulator:
         for job in reversed(self._jobs.values()):
             if job.frozen is not None or job.source != source or job.plan is None:
                 continue
-            if job.status in jobs.ACTIVE_STATUSES:
+            if job.status in ACTIVE_STATUSES:
                 continue
-            if mode == "AUTO" and job.status == jobs.COMPLETED:
+            if mode == "AUTO" and job.status == COMPLETED:
                 return None  # AUTO resumes only a previous *failed* load
             return job
         return None
 
-    # --- request validation -----------------------------------------------------------------
-
-    def _validate(self, request: dict[str, Any]) -> dict[str, Any]:
-        if not isinstance(request, dict):
-            raise bad_request("The request body must be a JSON object")
-        for name in ("source", "format", "iamRoleArn", "region"):
-            value = request.get(name)
-            if value is None or (isinstance(value, str) and not value.strip()):
-                raise bad_request(f"Missing required parameter: {name}")
-            if not isinstance(value, str):
-                raise bad_request(f"Invalid value for parameter '{name}': expected a string")
-        options: dict[str, Any] = {"source": request["source"].strip()}
-        data_format = request["format"].strip().lower()
-        if data_format not in FORMATS:
-            raise bad_request(
-                f"Invalid format: '{request['format']}'. "
-                f"Supported formats: {', '.join(sorted(FORMATS))}"
-            )
-        options["format"] = data_format
-        for name, allowed, default in (
-            ("mode", MODES, "AUTO"),
-            ("parallelism", PARALLELISMS, "HIGH"),
-        ):
-            value = request.get(name, default)
-            if not isinstance(value, str) or value.upper() not in allowed:
-                raise bad_request(
-                    f"Invalid value '{value}' for parameter '{name}'. "
-                    f"Allowed values: {', '.join(sorted(allowed))}"
-                )
-            options[name] = value.upper()
-        for name in BOOLEAN_PARAMETERS:
-            options[name] = parse_boolean(name, request.get(name), default=name == "failOnError")
-        if "userProvidedEdgeIds" in request and data_format != "opencypher":
-            raise bad_request("userProvidedEdgeIds is only valid for the opencypher format")
-        parser_configuration = request.get("parserConfiguration", {})
-        if not isinstance(parser_configuration, dict) or not all(
-            isinstance(k, str) and isinstance(v, str) for k, v in parser_configuration.items()
-        ):
-            raise bad_request("parserConfiguration must be a map of strings")
-        options["allowEmptyStrings"] = parse_boolean(
-            "allowEmptyStrings", parser_configuration.get("allowEmptyStrings"), default=False
-        )
-        dependencies = request.get("dependencies", [])
-        if not isinstance(dependencies, list) or not all(isinstance(d, str) for d in dependencies):
-            raise bad_request("dependencies must be a list of load ids")
-        if dependencies and not options["queueRequest"]:
-            raise bad_request("dependencies can only be used with queueRequest set to TRUE")
-        for dependency in dependencies:
-            if dependency not in self._jobs:
-                raise bad_request(
-                    f"Failed to start new load for the source {options['source']}. "
-                    f"Dependency load id {dependency} does not exist"
-                )
-        options["dependencies"] = dependencies
-        if not all(_ROLE_ARN.match(arn.strip()) for arn in request["iamRoleArn"].split(",")):
-            raise bad_request("Couldn't find the AWS credential for iam_role_arn")
-        if self.region is not None and request["region"] != self.region:
-            raise bad_request(f"Bucket is not in provided Region ({request['region']})")
-        options["files"] = self._list_source(options["source"])
-        return options
-
-    def _split_source(self, source: str) -> tuple[str, str]:
-        parts = urlsplit(source)
-        if parts.scheme == "s3" and parts.netloc:
-            bucket, key = parts.netloc, parts.path.lstrip("/")
-        elif parts.scheme == "https" and _HTTPS_S3.match(parts.netloc.lower()):
-            bucket, _, key = parts.path.lstrip("/").partition("/")
-        else:
-            raise bad_request(f"Invalid source: {source}. Expected s3://bucket/key")
-        bucket, key = unquote(bucket), unquote(key)
-        if not bucket or "/" in bucket or bucket in {".", ".."} or ".." in key.split("/"):
-            raise bad_request(f"Invalid source: {source}. Expected s3://bucket/key")
-        return bucket, key
-
-    def _list_source(self, source: str) -> list[str]:
-        """ListObjects on the stand-in bucket: every file whose key starts with the prefix."""
-        bucket, prefix = self._split_source(source)
-        bucket_dir = self.data_root / bucket
-        if not bucket_dir.is_dir():
-            raise bad_request("S3 bucket not found for source")
-        keys = sorted(
-            path.relative_to(bucket_dir).as_posix()
-            for path in bucket_dir.rglob("*")
-            if path.is_file()
-        )
-        matched = [f"s3://{bucket}/{key}" for key in keys if key.startswith(prefix)]
-        if not matched:
-            raise bad_request(f"The source {source} does not exist/not reachable")
-        return matched
-
-    def _path_of(self, uri: str) -> Path:
-        bucket, key = self._split_source(uri)
-        return self.data_root / bucket / key
-
-    def _parse(self, uri: str, data_format: str, allow_empty: bool) -> ParsedFile:
-        path = self._path_of(uri)
-        try:
-            stat = path.stat()
-        except OSError:
-            return ParsedFile("invalid", (), "The feed was deleted after the load was requested")
-        cache_key = (str(path), stat.st_mtime_ns, stat.st_size, allow_empty)
-        cached = self._parse_cache.get(cache_key)
-        if cached is None:
-            if data_format == "csv":
-                cached = parse_gremlin_csv(path, allow_empty_strings=allow_empty)
-            else:
-                cached = _parse_line_records(path, uri, header=data_format == "opencypher")
-            self._parse_cache[cache_key] = cached
-        return cached
-
     def _load_files(self, job: LoadJob) -> list[tuple[str, ParsedFile]]:
         """Read the load's files (minus those a resumed run already finished) in load order."""
         parsed = [
-            (uri, self._parse(uri, job.data_format, job.allow_empty_strings))
+            (uri, self._folder.read(uri, job.data_format, job.allow_empty_strings))
             for uri in job.file_uris
             if uri not in job.skip_files
         ]
@@ -562,18 +409,3 @@ class NeptuneLoaderEmulator:
             return parsed  # files in listed order
         # Neptune loads vertex files first, so edges find their ends.
         return sorted(parsed, key=lambda item: item[1].kind == "edge")
-
-
-def _parse_line_records(path: Path, uri: str, *, header: bool) -> ParsedFile:
-    """Formats other than Gremlin CSV: one record per non-empty line, no validation."""
-    lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
-    start = 2 if header else 1
-    parsed = tuple(
-        ParsedLine(number, f"{uri}#{number}", "", "", 1, None)
-        for number, raw in enumerate(lines[start - 1 :], start=start)
-        if raw.strip()
-    )
-    return ParsedFile("vertex", parsed)
-
-
-__all__ = ["ErrorLog", "NeptuneApiError", "NeptuneLoaderEmulator"]

@@ -1,4 +1,11 @@
-"""Scripted faults: what the emulator does instead of (or before) answering a request."""
+"""Scripted faults: what the emulator does instead of (or before) answering a request.
+
+Sources: the default error, 429 ``TooManyRequestsException``, and the other codes a test may
+script are Neptune's (§5 of the loader API reference,
+``../shared/reference/neptune-loader-api.md``; the message text is the emulator's own).
+Hangs, dropped connections, garbage bodies and slow bodies are network failures the sources do
+not describe.
+"""
 
 from __future__ import annotations
 

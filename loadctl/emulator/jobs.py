@@ -1,222 +1,46 @@
-"""Load jobs: what a load will do (its plan, built from the real files) and what it reports at a time.
+"""Load jobs: one tracked load and what it reports at a given time.
 
 A running load works through its feeds (files) one after the other at ``records_per_second``; its
-status at time ``t`` is computed from the plan and ``t`` alone, so nothing runs in the background.
+status at time ``t`` is computed from its plan (see ``load_plan``) and ``t`` alone, so nothing
+runs in the background.
+
+Sources, by section of the loader API reference
+(``../shared/reference/neptune-loader-api.md``):
+
+- The payload's fields and their types, ``feedCount`` as a list of single-key objects and
+  ``failedFeeds`` entries with the fields of ``overallStatus``: §1.2. ``totalTimeSpent`` is in
+  seconds (§1.2); rounding a finished load up to a whole second is the emulator's own choice.
+- ``feedCount`` is absent for a queued load (§1.2, §6.1) and lists the files not yet started as
+  ``LOAD_NOT_STARTED`` (§8), so the number of files is known from the first check.
+- Neptune keeps the last 10,000 error details per job (§1.1).
+- ``runNumber`` goes up when a load is resumed, ``retryNumber`` only when Neptune retries by
+  itself, which the emulator never does (§1.2). A resumed load skips the files that completed
+  (§3.1, ``mode``).
+- Feeds run one after the other: a simplification (Neptune splits files into chunks and loads
+  several at once, §2 row 3). Feeds left after a load stops on an error are reported
+  ``LOAD_CANCELLED_DUE_TO_ERRORS``, feeds a user's cancel cut short ``LOAD_CANCELLED_BY_USER``:
+  the sources are silent on both (the one published failed load, §8, shows ``LOAD_NOT_STARTED``).
 """
 
 from __future__ import annotations
 
 import bisect
 import math
-from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from loadctl.emulator.gremlin_csv import ParsedFile
-
-MAX_ERROR_DETAILS = 10_000  # Neptune keeps the last 10,000 error details per job
-
-IN_QUEUE = "LOAD_IN_QUEUE"
-IN_PROGRESS = "LOAD_IN_PROGRESS"
-NOT_STARTED = "LOAD_NOT_STARTED"
-COMPLETED = "LOAD_COMPLETED"
-FAILED = "LOAD_FAILED"
-CANCELLED_BY_USER = "LOAD_CANCELLED_BY_USER"
-CANCELLED_DUE_TO_ERRORS = "LOAD_CANCELLED_DUE_TO_ERRORS"
-DEPENDENCY_FAILED = "LOAD_FAILED_BECAUSE_DEPENDENCY_NOT_SATISFIED"
-INVALID_REQUEST = "LOAD_FAILED_INVALID_REQUEST"
-ACTIVE_STATUSES = frozenset({IN_QUEUE, IN_PROGRESS, NOT_STARTED})
-
-# Overall statuses a whole load can end in by itself; any other injected feed status (S3 read
-# errors, access denied, modified feeds) makes the overall status LOAD_FAILED, as Neptune documents.
-LOAD_LEVEL_FAILURES = frozenset(
-    {
-        "LOAD_COMMITTED_W_WRITE_CONFLICTS",
-        "LOAD_DATA_DEADLOCK",
-        "LOAD_UNEXPECTED_ERROR",
-        CANCELLED_DUE_TO_ERRORS,
-    }
+from loadctl.emulator.load_plan import ErrorLog, InjectedFailure, LoadPlan
+from loadctl.emulator.statuses import (
+    CANCELLED_BY_USER,
+    CANCELLED_DUE_TO_ERRORS,
+    COMPLETED,
+    FAILED,
+    IN_PROGRESS,
+    IN_QUEUE,
+    NOT_STARTED,
 )
 
-_INJECTED_ERRORS = {
-    "LOAD_S3_READ_ERROR": ("INTERNAL_ERROR", "Data prefetch task interrupted: S3 read error"),
-    "LOAD_S3_ACCESS_DENIED_ERROR": ("S3_ACCESS_DENIED_ERROR", "Access denied reading the feed"),
-    "LOAD_DATA_FAILED_DUE_TO_FEED_MODIFIED_OR_DELETED": (
-        "FILE_MODIFICATION_OR_DELETION_ERROR",
-        "The feed was modified or deleted after the load started",
-    ),
-    "LOAD_COMMITTED_W_WRITE_CONFLICTS": ("INTERNAL_ERROR", "Unresolved write conflicts"),
-    "LOAD_DATA_DEADLOCK": ("INTERNAL_ERROR", "Load rolled back because of a deadlock"),
-}
-
-
-@dataclass(frozen=True)
-class ErrorLog:
-    """One entry of ``errors.errorLogs``."""
-
-    error_code: str
-    error_message: str
-    file_name: str
-    record_num: int
-
-    def to_json(self) -> dict[str, Any]:
-        """The wire form, in Neptune's camelCase."""
-        return {
-            "errorCode": self.error_code,
-            "errorMessage": self.error_message,
-            "fileName": self.file_name,
-            "recordNum": self.record_num,
-        }
-
-
-@dataclass(frozen=True)
-class InjectedFailure:
-    """A feed failure scripted with ``fail_next_load``: the last feed fails as it starts."""
-
-    feed_status: str
-    overall_status: str
-    error_code: str
-    error_message: str
-
-    @classmethod
-    def for_status(cls, feed_status: str, overall_status: str | None = None) -> InjectedFailure:
-        """Build the failure with Neptune's overall status and a matching error log entry."""
-        code, message = _INJECTED_ERRORS.get(feed_status, ("INTERNAL_ERROR", "Unexpected error"))
-        if overall_status is None:
-            overall_status = feed_status if feed_status in LOAD_LEVEL_FAILURES else FAILED
-        return cls(feed_status, overall_status, code, message)
-
-
-@dataclass(frozen=True)
-class Feed:
-    """One source file of a load and the range of plan lines it holds."""
-
-    uri: str
-    start: int
-    end: int
-
-
-@dataclass
-class LoadPlan:
-    """Everything a run of a load will do, as prefix sums over its data lines in load order."""
-
-    feeds: list[Feed]
-    records: list[int]
-    duplicates: list[int]
-    parsing: list[int]
-    datatype: list[int]
-    inserts: list[int]
-    errors: list[tuple[int, ErrorLog]]  # (line index, entry), in line order
-    keys: list[tuple[str, str] | None]  # what each good line puts in the graph
-    stop_line_count: int  # lines processed before the load stops (all, or up to the first error)
-    failing_feed: int | None  # feed where it stops with an error, if it does
-    injected: InjectedFailure | None
-
-    @property
-    def work(self) -> int:
-        """Records processed before the load ends."""
-        return self.records[self.stop_line_count]
-
-
-def build_plan(
-    files: Iterable[tuple[str, ParsedFile]],
-    *,
-    graph: set[tuple[str, str]],
-    fail_on_error: bool,
-    injected: InjectedFailure | None,
-) -> LoadPlan:
-    """Lay the parsed files out in load order and work out every line's outcome.
-
-    ``files`` must already be in load order (vertex files first unless ``edgeOnlyLoad``).
-    ``graph`` holds the ``("v", id)``/``("e", id)`` keys loaded by earlier loads: a line whose
-    element already exists counts as duplicates, and an edge whose end is in neither the graph nor
-    an earlier line of this load is an insert error.
-    """
-    feeds: list[Feed] = []
-    sums = {name: [0] for name in ("records", "duplicates", "parsing", "datatype", "inserts")}
-    errors: list[tuple[int, ErrorLog]] = []
-    keys: list[tuple[str, str] | None] = []
-    seen: set[tuple[str, str]] = set()
-    first_error_line: int | None = None
-    first_error_feed: int | None = None
-
-    def add_line(
-        records: int, *, dup: bool = False, kind: str = "", error: ErrorLog | None = None
-    ) -> None:
-        nonlocal first_error_line, first_error_feed
-        index = len(keys)
-        for name, value in (
-            ("records", records),
-            ("duplicates", records if dup else 0),
-            ("parsing", int(kind == "parsing")),
-            ("datatype", int(kind == "datatype")),
-            ("inserts", int(kind == "insert")),
-        ):
-            sums[name].append(sums[name][-1] + value)
-        if error is not None:
-            errors.append((index, error))
-            if first_error_line is None:
-                first_error_line, first_error_feed = index, len(feeds)
-
-    for uri, parsed in files:
-        start = len(keys)
-        if parsed.header_error is not None:
-            add_line(
-                1, kind="parsing", error=ErrorLog("PARSING_ERROR", parsed.header_error, uri, 1)
-            )
-            keys.append(None)
-        for line in parsed.lines:
-            if line.error is not None:
-                code = "PARSING_ERROR"  # Neptune reports datatype mismatches as parsing errors too
-                entry = ErrorLog(code, line.error.message, uri, line.line_number)
-                add_line(line.records, kind=line.error.kind, error=entry)
-                keys.append(None)
-                continue
-            key = ("e" if parsed.kind == "edge" else "v", line.element_id)
-            if parsed.kind == "edge":
-                missing = [
-                    end
-                    for end in (line.from_id, line.to_id)
-                    if ("v", end) not in graph and ("v", end) not in seen
-                ]
-                if missing:
-                    message = (
-                        f"Edge '{line.element_id}' ({line.from_id} -> {line.to_id}): "
-                        f"vertex '{missing[0]}' does not exist"
-                    )
-                    entry = ErrorLog(
-                        "FROM_OR_TO_VERTEX_ARE_MISSING", message, uri, line.line_number
-                    )
-                    add_line(line.records, kind="insert", error=entry)
-                    keys.append(None)
-                    continue
-            add_line(line.records, dup=key in graph or key in seen)
-            seen.add(key)
-            keys.append(key)
-        feeds.append(Feed(uri, start, len(keys)))
-
-    stop, failing_feed = len(keys), None
-    if fail_on_error and first_error_line is not None:
-        stop, failing_feed = first_error_line + 1, first_error_feed
-    if injected is not None and feeds and feeds[-1].start < stop:
-        # The scripted failure hits the last feed as it starts, unless a data error came first.
-        stop, failing_feed = feeds[-1].start, len(feeds) - 1
-    else:
-        injected = None
-    return LoadPlan(
-        feeds=feeds,
-        records=sums["records"],
-        duplicates=sums["duplicates"],
-        parsing=sums["parsing"],
-        datatype=sums["datatype"],
-        inserts=sums["inserts"],
-        errors=errors,
-        keys=keys,
-        stop_line_count=stop,
-        failing_feed=failing_feed,
-        injected=injected,
-    )
+MAX_ERROR_DETAILS = 10_000  # Neptune keeps the last 10,000 error details per job (§1.1)
 
 
 @dataclass
@@ -253,6 +77,31 @@ class LoadJob:
     plan: LoadPlan | None = None
     frozen: FrozenLoad | None = None
     completed_files: set[str] = field(default_factory=set)
+
+    @classmethod
+    def frozen_load(
+        cls,
+        load_id: str,
+        now: float,
+        *,
+        status: str,
+        overall: dict[str, Any],
+        feed_count: list[dict[str, int]] | None,
+        failed_feeds: list[dict[str, Any]],
+        error_logs: list[dict[str, Any]],
+    ) -> LoadJob:
+        """A load that reports ``status`` forever (see ``EmulatorCore.put_load``).
+
+        ``overall`` is merged over an empty load's; ``feed_count`` defaults to ``[{status: 1}]``
+        except for ``LOAD_IN_QUEUE``, where Neptune leaves it out (§1.2).
+        """
+        body = _overall_status("s3://emulator-injected/load", 1, status, now)
+        body.update(overall)
+        if feed_count is None and status != IN_QUEUE:
+            feed_count = [{status: 1}]
+        job = cls(load_id, str(body["fullUri"]), now, status=status)
+        job.frozen = FrozenLoad(body, feed_count, failed_feeds, error_logs)
+        return job
 
     # --- timeline -------------------------------------------------------------------------
 
@@ -334,19 +183,8 @@ class LoadJob:
                 list(self.frozen.failed_feeds),
                 logs,
             )
-        overall: dict[str, Any] = {
-            "fullUri": self.source,
-            "runNumber": self.run_number,
-            "retryNumber": 0,
-            "status": self.status,
-            "totalTimeSpent": 0,
-            "startTime": int(self.started_at if self.started_at is not None else self.created_at),
-            "totalRecords": 0,
-            "totalDuplicates": 0,
-            "parsingErrors": 0,
-            "datatypeMismatchErrors": 0,
-            "insertErrors": 0,
-        }
+        started = self.started_at if self.started_at is not None else self.created_at
+        overall = _overall_status(self.source, self.run_number, self.status, started)
         plan = self.plan
         if plan is None or self.started_at is None:
             # Queued, or ended before running (dependency not satisfied, invalid request).
@@ -404,3 +242,20 @@ class LoadJob:
         statuses = self._feed_statuses(self.lines_done(now, records_per_second))
         own = {f.uri for f, s in zip(self.plan.feeds, statuses, strict=True) if s == COMPLETED}
         return set(self.completed_files) | own
+
+
+def _overall_status(full_uri: str, run_number: int, status: str, start: float) -> dict[str, Any]:
+    """An ``overallStatus`` with nothing loaded yet, in the field order of §1.2."""
+    return {
+        "fullUri": full_uri,
+        "runNumber": run_number,
+        "retryNumber": 0,
+        "status": status,
+        "totalTimeSpent": 0,
+        "startTime": int(start),
+        "totalRecords": 0,
+        "totalDuplicates": 0,
+        "parsingErrors": 0,
+        "datatypeMismatchErrors": 0,
+        "insertErrors": 0,
+    }

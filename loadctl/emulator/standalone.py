@@ -35,8 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Serve until interrupted (Ctrl-C); returns the process exit code."""
     from loadctl.emulator.clock import RealClock
-    from loadctl.emulator.core import NeptuneLoaderEmulator
-    from loadctl.emulator.server import EmulatorServer
+    from loadctl.emulator.server_lifecycle import EmulatorServer, NeptuneLoaderEmulator
 
     args = build_parser().parse_args(argv)
     if not args.data_root.is_dir():

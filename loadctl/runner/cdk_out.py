@@ -32,13 +32,6 @@ class SynthesizedWorkflow:
     definition: dict[str, Any]
     functions: list[LambdaFunctionSpec]
 
-    def function(self, handler_module: str) -> LambdaFunctionSpec:
-        """The function whose handler lives in ``handler_module`` (e.g. ``loader_status``)."""
-        for spec in self.functions:
-            if spec.handler.startswith(handler_module + "."):
-                return spec
-        raise KeyError(f"no function with a handler in {handler_module}")
-
 
 def load_synthesized_workflow(cdk_out: Path) -> SynthesizedWorkflow:
     """The state machine in the cloud assembly ``cdk_out`` with placeholder Lambda ARNs, and the

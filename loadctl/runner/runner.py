@@ -9,98 +9,18 @@ import time
 import uuid
 import zipfile
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any
 
 from loadctl.runner._moto_hooks import moto_hooks
+from loadctl.runner.execution_result import ExecutionLog, ExecutionResult, InvocationRecord
 from loadctl.runner.lambda_worker import Invocation, LambdaFunctionSpec, LambdaWorker
 
 # moto's interpreter runs in the default account; the definition's Lambda ARNs are rewritten to it.
 MOTO_ACCOUNT_ID = "123456789012"
-STATUS_HANDLER_MODULE = "loader_status"
 
 InvokeObserver = Callable[[LambdaFunctionSpec, Any, Invocation], None]
 EventObserver = Callable[[dict[str, Any]], None]
-
-
-@dataclass(frozen=True)
-class InvocationRecord:
-    """One Lambda invocation made during an execution."""
-
-    function: str
-    handler: str
-    event: Any
-    result: Any
-    errored: bool
-    cold_start: bool
-    logs: str
-
-
-@dataclass
-class ExecutionResult:
-    """What an execution did: its outcome and the counts that tests bound.
-
-    ``transitions`` counts states entered; ``emulated_seconds`` is the time the workflow spent in
-    Wait states and Retry intervals (the emulated clock moved by exactly that much).
-    """
-
-    execution_arn: str
-    status: str
-    output: Any
-    error: str | None
-    cause: str | None
-    events: list[dict[str, Any]]
-    invocations: list[InvocationRecord] = field(default_factory=list)
-    waits: list[float] = field(default_factory=list)
-    wall_seconds: float = 0.0
-
-    @property
-    def states_entered(self) -> list[str]:
-        """Names of the states entered, in order."""
-        return [
-            event["stateEnteredEventDetails"]["name"]
-            for event in self.events
-            if event["type"].endswith("StateEntered")
-        ]
-
-    @property
-    def transitions(self) -> int:
-        """How many states were entered."""
-        return len(self.states_entered)
-
-    @property
-    def events_count(self) -> int:
-        """How many history events the execution produced."""
-        return len(self.events)
-
-    @property
-    def status_checks(self) -> int:
-        """How many times the status Lambda ran."""
-        return sum(1 for r in self.invocations if r.handler.startswith(STATUS_HANDLER_MODULE + "."))
-
-    @property
-    def emulated_seconds(self) -> float:
-        """Seconds the workflow waited (Wait states and Retry intervals)."""
-        return sum(self.waits)
-
-    @property
-    def cause_json(self) -> Any:
-        """The Fail ``Cause`` parsed as JSON (``None`` if absent or not JSON)."""
-        if not self.cause:
-            return None
-        try:
-            return json.loads(self.cause)
-        except ValueError:
-            return None
-
-    def status_outputs(self) -> list[Any]:
-        """The status objects the status Lambda returned, in order."""
-        return [
-            r.result
-            for r in self.invocations
-            if r.handler.startswith(STATUS_HANDLER_MODULE + ".") and not r.errored
-        ]
 
 
 class WorkflowRunner:
@@ -151,7 +71,7 @@ class WorkflowRunner:
         self._mock: Any = None
         self._hooks: Any = None
         self._state_machine_arn = ""
-        self._current: _ExecutionLog | None = None
+        self._current: ExecutionLog | None = None
         self.on_invoke: InvokeObserver | None = None
 
     def _moto_arn(self, spec: LambdaFunctionSpec) -> str:
@@ -299,7 +219,7 @@ class WorkflowRunner:
         """
         if self._mock is None:
             raise RuntimeError("use WorkflowRunner as a context manager")
-        self._current = log = _ExecutionLog()
+        self._current = log = ExecutionLog()
         started = time.monotonic()
         execution_arn = self._sfn.start_execution(
             stateMachineArn=self._state_machine_arn,
@@ -350,9 +270,3 @@ class WorkflowRunner:
             if not page.get("nextToken"):
                 return events
             kwargs["nextToken"] = page["nextToken"]
-
-
-@dataclass
-class _ExecutionLog:
-    invocations: list[InvocationRecord] = field(default_factory=list)
-    waits: list[float] = field(default_factory=list)

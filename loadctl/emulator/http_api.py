@@ -1,4 +1,23 @@
-"""The HTTP face of the emulator: Neptune's loader routes, JSON bodies, errors and scripted faults."""
+"""Neptune's loader routes over HTTP: requests in, JSON bodies, errors and scripted faults out.
+
+The threaded server lives here (it binds the handler); starting and stopping it in a thread is
+:mod:`loadctl.emulator.server_lifecycle`'s job.
+
+Sources, by section of the loader API reference
+(``../shared/reference/neptune-loader-api.md``):
+
+- Routes: ``GET /loader/{id}`` and ``GET /loader?loadId=`` read a status, ``GET /loader`` lists
+  (§1.1, §3.3), ``POST /loader`` starts (§3.1), ``DELETE /loader/{id}`` or ``?loadId=`` cancels
+  (§3.4). Any other request answers 400: the sources are silent. ``GET /status`` (an engine
+  health answer) is not in the reference; it is there for tools that probe an endpoint.
+- A success body is ``{"status": "200 OK", "payload": ...}``: the top-level ``status`` is an HTTP
+  status string (§1.2, §3.1, §3.3). A cancel answers ``{"status": "200 OK"}``: the model's output
+  (§3.4; the user guide says there is no body).
+- Error bodies and headers: see :mod:`loadctl.emulator.errors`. The ``x-amzn-RequestId`` header
+  and the content type ``application/json;charset=UTF-8`` are the emulator's choice (sources
+  silent).
+- HTTP/1.1 with keep-alive, as botocore's connection pool uses it: the emulator's choice.
+"""
 
 from __future__ import annotations
 
@@ -12,13 +31,17 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from loadctl.emulator.core import NeptuneApiError, bad_request, parse_boolean
+from loadctl.emulator.errors import (
+    NeptuneApiError,
+    bad_request,
+    emulator_failure,
+    error_response,
+)
+from loadctl.emulator.request_validation import parse_boolean, positive_int, request_document
 
 if TYPE_CHECKING:
-    from loadctl.emulator.core import NeptuneLoaderEmulator
+    from loadctl.emulator.core import EmulatorCore
     from loadctl.emulator.faults import Fault
-
-POLL_INTERVAL = 0.05  # seconds; short so tests tear the server down quickly
 
 
 def _status_line(code: int) -> str:
@@ -28,11 +51,13 @@ def _status_line(code: int) -> str:
         return str(code)
 
 
-class _HttpServer(ThreadingHTTPServer):
+class LoaderHttpServer(ThreadingHTTPServer):
+    """A threaded HTTP server answering with the emulator, tracking its open connections."""
+
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, address: tuple[str, int], emulator: NeptuneLoaderEmulator) -> None:
+    def __init__(self, address: tuple[str, int], emulator: EmulatorCore) -> None:
         super().__init__(address, _LoaderHandler)
         self.emulator = emulator
         self.stopping = threading.Event()
@@ -40,46 +65,10 @@ class _HttpServer(ThreadingHTTPServer):
         self.connections_lock = threading.Lock()
 
 
-class EmulatorServer:
-    """A threaded stdlib HTTP server running the emulator in a background thread."""
-
-    def __init__(self, emulator: NeptuneLoaderEmulator, host: str, port: int) -> None:
-        self._httpd = _HttpServer((host, port), emulator)
-        bound_port = int(self._httpd.server_address[1])
-        self.endpoint = f"http://{host or '127.0.0.1'}:{bound_port}"
-        self._thread = threading.Thread(
-            target=self._httpd.serve_forever,
-            kwargs={"poll_interval": POLL_INTERVAL},
-            name=f"neptune-emulator-{bound_port}",
-            daemon=True,
-        )
-
-    def start(self) -> None:
-        """Start accepting requests."""
-        self._thread.start()
-
-    def serve_forever(self) -> None:
-        """Serve in the calling thread until :meth:`stop` is called from another thread."""
-        self._httpd.serve_forever(poll_interval=POLL_INTERVAL)
-
-    def stop(self) -> None:
-        """Stop accepting, wake hanging handlers and close kept-alive connections."""
-        self._httpd.stopping.set()
-        self._httpd.shutdown()
-        with self._httpd.connections_lock:
-            connections = list(self._httpd.connections)
-        for connection in connections:
-            with contextlib.suppress(OSError):  # already closed by the peer
-                connection.shutdown(socket.SHUT_RDWR)
-        self._httpd.server_close()
-        if self._thread.is_alive():
-            self._thread.join(timeout=5)
-
-
 class _LoaderHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, like botocore's connection pool expects
     disable_nagle_algorithm = True  # headers and body go out as separate writes: no 40 ms stalls
-    server: _HttpServer
+    server: LoaderHttpServer
 
     def setup(self) -> None:
         super().setup()
@@ -120,8 +109,7 @@ class _LoaderHandler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length > 0 else b""
         emulator = self.server.emulator
-        with emulator._lock:
-            emulator.requests.append((method, self.path))
+        emulator.note_request(method, self.path)
         path = urlsplit(self.path).path
         fault = emulator.take_fault(method, path)
         if fault is not None and self._apply_fault(fault):
@@ -131,7 +119,8 @@ class _LoaderHandler(BaseHTTPRequestHandler):
         except NeptuneApiError as error:
             self._send_error(error.status, error.code, error.message)
         except Exception as error:  # an emulator bug must still look like Neptune's 500
-            self._send_error(500, "InternalFailureException", f"Emulator error: {error!r}")
+            failure = emulator_failure(error)
+            self._send_error(failure.status, failure.code, failure.message)
         else:
             if fault is not None and fault.kind == "trickle":
                 self._send_trickle(status, json.dumps(payload).encode(), fault.seconds)
@@ -190,11 +179,7 @@ class _LoaderHandler(BaseHTTPRequestHandler):
         self._send(status, body, "application/json;charset=UTF-8")
 
     def _send_error(self, status: int, code: str, message: str) -> None:
-        request_id = str(uuid.uuid4())
-        document = {"code": code, "requestId": request_id, "detailedMessage": message}
-        body = json.dumps(document).encode()
-        # botocore takes the error code from this header first, then from the body's "code".
-        headers = {"x-amzn-errortype": code, "x-amzn-RequestId": request_id}
+        body, headers = error_response(code, message, str(uuid.uuid4()))
         self._send(status, body, "application/json;charset=UTF-8", headers)
 
     # --- routes -------------------------------------------------------------------------------
@@ -211,20 +196,20 @@ class _LoaderHandler(BaseHTTPRequestHandler):
         load_id = segments[1] if len(segments) == 2 else query.get("loadId")
         ok = _status_line(200)
         if method == "POST" and len(segments) == 1:
-            load_id = emulator.start_load(_request_document(body, self.headers.get("Content-Type")))
+            load_id = emulator.start_load(request_document(body, self.headers.get("Content-Type")))
             return 200, {"status": ok, "payload": {"loadId": load_id}}
         if method == "GET" and load_id:
             payload = emulator.status(
                 load_id,
                 details=parse_boolean("details", query.get("details"), default=False),
                 errors=parse_boolean("errors", query.get("errors"), default=False),
-                page=_positive_int("page", query.get("page"), 1),
-                errors_per_page=_positive_int("errorsPerPage", query.get("errorsPerPage"), 10),
+                page=positive_int("page", query.get("page"), 1),
+                errors_per_page=positive_int("errorsPerPage", query.get("errorsPerPage"), 10),
             )
             return 200, {"status": ok, "payload": payload}
         if method == "GET":
             load_ids = emulator.list_loads(
-                limit=_positive_int("limit", query.get("limit"), 100),
+                limit=positive_int("limit", query.get("limit"), 100),
                 include_queued=parse_boolean(
                     "includeQueuedLoads", query.get("includeQueuedLoads"), default=True
                 ),
@@ -234,35 +219,3 @@ class _LoaderHandler(BaseHTTPRequestHandler):
             emulator.cancel(load_id)
             return 200, {"status": ok}
         raise bad_request(f"Unsupported request: {method} {parts.path}")
-
-
-def _positive_int(name: str, value: str | None, default: int) -> int:
-    if value is None:
-        return default
-    try:
-        number = int(value)
-    except ValueError:
-        number = 0
-    if number < 1:
-        raise bad_request(
-            f"Invalid value '{value}' for parameter '{name}': expected an integer >= 1"
-        )
-    return number
-
-
-def _request_document(body: bytes, content_type: str | None) -> dict[str, Any]:
-    """A start request as JSON, or URL-encoded form fields (the raw HTTP API accepts both)."""
-    text = body.decode("utf-8", errors="replace").strip()
-    if content_type and "x-www-form-urlencoded" in content_type:
-        fields = parse_qs(text, keep_blank_values=True)
-        document: dict[str, Any] = {k: v[-1] for k, v in fields.items()}
-        if "dependencies" in fields:
-            document["dependencies"] = fields["dependencies"]
-        return document
-    try:
-        parsed = json.loads(text or "{}")
-    except json.JSONDecodeError as error:
-        raise bad_request(f"Invalid JSON in request body: {error.msg}") from error
-    if not isinstance(parsed, dict):
-        raise bad_request("The request body must be a JSON object")
-    return parsed
