@@ -18,8 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from neptune_loader.neptune_client import LoaderStatusApi
-    from neptune_loader.settings import Settings
+    from neptune_loader.wiring import StatusChecker
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 LAMBDAS_DIR = REPO_ROOT / "lambdas"
@@ -35,6 +34,14 @@ EXIT_INVALID_INPUT = 5
 EXIT_START_REJECTED = 6  # NeptuneRequestRejected: fix the request or the cluster, then start again
 EXIT_START_TRANSIENT = 7  # NeptuneTransientError: nothing started; safe to try again later
 EXIT_START_OUTCOME_UNKNOWN = 8  # NeptuneStartOutcomeUnknown: list the loads before trying again
+
+# How the poll loop ended (neptune_loader.poll_loop.Ending) -> the exit code of `watch`.
+_WATCH_EXIT_CODES = {
+    "SUCCEEDED": EXIT_SUCCEEDED,
+    "FAILED": EXIT_LOAD_FAILED,
+    "TIMED_OUT": EXIT_TIMED_OUT,
+    "UNAVAILABLE": EXIT_STATUS_UNAVAILABLE,
+}
 
 
 # The Lambdas' deliberate errors (lambdas/neptune_loader/exceptions.py), shown as one line.
@@ -63,28 +70,12 @@ def _environment(args: argparse.Namespace) -> dict[str, str]:
     return env
 
 
-def _status_api(env: dict[str, str]) -> tuple[LoaderStatusApi, Settings]:
+def _status_checker(env: dict[str, str]) -> StatusChecker:
     use_lambda_code()
-    from neptune_loader.neptune_client import LoaderStatusApi, create_client
     from neptune_loader.settings import load_settings
+    from neptune_loader.wiring import status_checker
 
-    settings = load_settings(env)
-    return LoaderStatusApi(create_client(settings), settings), settings
-
-
-def check_once(api: LoaderStatusApi, settings: Settings, event: dict[str, Any]) -> dict[str, Any]:
-    """Run the status Lambda's check for one event (same validation, same output)."""
-    use_lambda_code()
-    from neptune_loader.neptune_client import Deadline
-    from neptune_loader.status_check import check_load_status
-    from neptune_loader.validation import parse_status_event
-    from neptune_loader.wait_policy import WaitPolicy
-
-    request = parse_status_event(event)
-    policy = WaitPolicy(min_wait=settings.min_wait_seconds, max_wait=settings.max_wait_seconds)
-    return check_load_status(
-        api, request, policy, Deadline(), max_errors_fetched=settings.max_errors_fetched
-    )
+    return status_checker(load_settings(env))
 
 
 def watch_load(
@@ -98,46 +89,25 @@ def watch_load(
     max_consecutive_retries: int,
     initial_wait: int = 0,
 ) -> tuple[int, dict[str, Any]]:
-    """Poll like the workflow's loop until a terminal state or a bound; return (exit code, status).
+    """Poll like the workflow's loop until it would end; return (exit code, last status).
 
-    Each check gets what the loop's ``CheckLoadStatus`` sends (counters, the seconds waited with
-    the wait just done, the last readable check's ``progressMark``, the bounds), so the wait
-    policy decides as it does in the workflow. The bounds are checked as the state machine's
-    ``WithinBounds`` choice does, after each non-terminal check: consecutive RETRY results, then
-    checks made, then total wait.
+    The loop's state and rules are the workflow's (``neptune_loader.poll_loop``): each check gets
+    what ``CheckLoadStatus`` sends, so the wait policy decides as it does in the workflow, and the
+    bounds are checked as ``WithinBounds`` does, after each non-terminal check.
     """
-    checks = waited = retries = 0
-    next_wait = initial_wait
-    mark: Any = {"finishedFeeds": 0, "seenAt": 0}
+    use_lambda_code()
+    from neptune_loader.poll_loop import LoopBounds, PollState, step
+
+    bounds = LoopBounds(max_checks, max_total_wait, max_consecutive_retries)
+    poll = PollState.start(initial_wait)
     while True:
-        if next_wait:
-            sleep(next_wait)
-        status = check(
-            {
-                "loadId": load_id,
-                "checks": checks,
-                "consecutiveRetries": retries,
-                "progressMark": mark,
-                "waitedSeconds": waited + next_wait,
-                "maxChecks": max_checks,
-                "maxTotalWaitSeconds": max_total_wait,
-            }
-        )
+        if poll.next_wait_seconds:
+            sleep(poll.next_wait_seconds)
+        status = check(poll.check_event(load_id, bounds))
         on_status(status)
-        if status.get("progressMark") is not None:  # null on RETRY: keep the last mark
-            mark = status["progressMark"]
-        if status["state"] == "SUCCEEDED":
-            return EXIT_SUCCEEDED, status
-        if status["state"] == "FAILED":
-            return EXIT_LOAD_FAILED, status
-        retries = retries + 1 if status["state"] == "RETRY" else 0
-        checks += 1
-        waited += next_wait
-        next_wait = int(status.get("nextWaitSeconds") or 0)
-        if retries >= max_consecutive_retries:
-            return EXIT_STATUS_UNAVAILABLE, status
-        if checks >= max_checks or waited >= max_total_wait:
-            return EXIT_TIMED_OUT, status
+        poll, ending = step(poll, status, bounds)
+        if ending is not None:
+            return _WATCH_EXIT_CODES[ending], status
 
 
 def _poll_defaults() -> Any:
@@ -150,11 +120,11 @@ def cmd_status(args: argparse.Namespace) -> int:
     """``status LOAD_ID [--errors] [--json]``."""
     from loadctl.demo.display import format_status, to_json
 
-    api, settings = _status_api(_environment(args))
+    checker = _status_checker(_environment(args))
     event: dict[str, Any] = {"loadId": args.load_id}
     if args.errors:
         event.update(includeErrors=True, page=args.page, errorsPerPage=args.errors_per_page)
-    status = check_once(api, settings, event)
+    status = checker.check_event(event)
     print(to_json(status) if args.json else format_status(status))
     return EXIT_SUCCEEDED if status["state"] != "FAILED" else EXIT_LOAD_FAILED
 
@@ -163,14 +133,14 @@ def cmd_watch(args: argparse.Namespace) -> int:
     """``watch LOAD_ID``: poll until terminal with a progress bar; non-zero unless it succeeded."""
     from loadctl.demo.display import format_status, progress_line, to_json
 
-    api, settings = _status_api(_environment(args))
+    checker = _status_checker(_environment(args))
 
     def show(status: dict[str, Any]) -> None:
         print(json.dumps(status) if args.json else progress_line(status), flush=True)
 
     code, status = watch_load(
         args.load_id,
-        lambda event: check_once(api, settings, event),
+        checker.check_event,
         sleep=lambda seconds: args.sleep(seconds / args.time_scale),
         on_status=show,
         max_checks=args.max_checks,
@@ -207,10 +177,8 @@ def cmd_start(args: argparse.Namespace) -> int:
     if args.no_fail_on_error:
         request["failOnError"] = False
     use_lambda_code()
-    from dataclasses import replace
-
     from neptune_loader.loader_request import validate_loader_request
-    from neptune_loader.neptune_client import create_client
+    from neptune_loader.neptune_client import create_start_client
     from neptune_loader.settings import load_settings
     from neptune_loader.start_load import start_load
 
@@ -218,8 +186,9 @@ def cmd_start(args: argparse.Namespace) -> int:
     request = validate_loader_request(
         request, default_role_arn=settings.loader_role_arn, default_region=settings.region
     )
-    # One attempt, as in the start Lambda: a lost answer must not start the load twice.
-    load_id = start_load(create_client(replace(settings, max_attempts=1)), request)
+    # The start Lambda's client: one attempt (a lost answer must not start the load twice) and
+    # time for Neptune to list the source before it answers.
+    load_id = start_load(create_start_client(settings), request)
     print(json.dumps({"loadId": load_id, "request": request}) if args.json else load_id)
     return EXIT_SUCCEEDED
 

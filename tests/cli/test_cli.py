@@ -21,6 +21,7 @@ from loadctl.cli import (
     EXIT_START_OUTCOME_UNKNOWN,
     EXIT_START_REJECTED,
     EXIT_START_TRANSIENT,
+    EXIT_STATUS_UNAVAILABLE,
     EXIT_SUCCEEDED,
     EXIT_TIMED_OUT,
     main,
@@ -326,6 +327,18 @@ def test_start_that_neptune_cannot_answer_has_its_own_exit_code(
     assert cli.emulator.requests.count(("POST", "/loader")) == 1
 
 
+def test_start_answered_after_five_seconds_reports_the_load_id(cli: Cli) -> None:
+    # Given Neptune answers the start only after listing a large S3 prefix (~5 s), longer than a
+    # status read's 2 s read timeout
+    cli.emulator.add_fault(Fault.hang(5.0, method="POST", path_prefix="/loader"))
+    # When
+    run = cli.run("start", "--source", GOOD["source"], "--format", "csv")
+    # Then the CLI waits for the answer, as the start Lambda does, and prints the load id
+    assert (run.code, run.err) == (EXIT_SUCCEEDED, "")
+    assert cli.emulator.list_loads() == [run.out.strip()]
+    assert cli.emulator.requests.count(("POST", "/loader")) == 1
+
+
 # --- emulator -------------------------------------------------------------------------------
 
 
@@ -397,3 +410,34 @@ def test_watch_sends_each_check_what_the_workflow_loop_sends() -> None:
     ]
     assert [e["progressMark"] for e in events] == [{"finishedFeeds": 0, "seenAt": 0}, mark, mark]
     assert all((e["maxChecks"], e["maxTotalWaitSeconds"]) == (50, 3600) for e in events)
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        {"state": "UNAVAILABLE", "nextWaitSeconds": None, "progressMark": None},
+        {"state": "RETRY", "progressMark": None},  # no wait to follow
+        {"state": "SOMETHING_NEW", "nextWaitSeconds": 30, "progressMark": None},
+    ],
+    ids=["unavailable", "retry-without-wait", "unknown-state"],
+)
+def test_watch_ends_where_the_workflow_routes_to_status_unavailable(answer: dict[str, Any]) -> None:
+    # Given a check whose answer the workflow's RouteOnState sends to NeptuneStatusUnavailable
+    events: list[dict[str, Any]] = []
+
+    def check(event: dict[str, Any]) -> dict[str, Any]:
+        events.append(event)
+        return answer
+
+    # When
+    code, status = watch_load(
+        LOAD_ID,
+        check,
+        sleep=lambda seconds: None,
+        on_status=lambda status: None,
+        max_checks=50,
+        max_total_wait=3600,
+        max_consecutive_retries=3,
+    )
+    # Then watch stops there too, after that one check, instead of polling on without a wait
+    assert (code, status, len(events)) == (EXIT_STATUS_UNAVAILABLE, answer, 1)
