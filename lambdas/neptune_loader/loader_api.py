@@ -1,6 +1,6 @@
-"""The part of Neptune's loader API this project calls, as a `Protocol`.
+"""The calls this project makes to Neptune's loader API, as Protocols.
 
-The botocore neptunedata client satisfies it, and so does any fake with these methods (the
+The botocore neptunedata client satisfies both, and so does any fake with the method (the
 benchmark's scripted loads, test doubles), so a fake type-checks where the client is expected.
 """
 
@@ -15,8 +15,8 @@ if TYPE_CHECKING:
     from typing_extensions import Unpack
 
 
-class LoaderApi(Protocol):
-    """``GET /loader/{loadId}`` and ``POST /loader`` as the neptunedata client exposes them."""
+class LoaderStatusClient(Protocol):
+    """``GET /loader/{loadId}`` as the neptunedata client exposes it (the API's own names)."""
 
     def get_loader_job_status(
         self,
@@ -27,9 +27,13 @@ class LoaderApi(Protocol):
         page: int = ...,
         errorsPerPage: int = ...,
     ) -> Mapping[str, Any]:
-        """The response of Get-Status: its ``payload`` holds the load's status document."""
+        """The Get-Status response: its ``payload`` holds the load's status document."""
         ...
 
+
+class LoaderStartClient(Protocol):
+    """``POST /loader`` as the neptunedata client exposes it."""
+
     def start_loader_job(self, **kwargs: Unpack[StartLoaderJobInputTypeDef]) -> Mapping[str, Any]:
-        """The response of a start request: its ``payload`` holds the new ``loadId``."""
+        """The start response: its ``payload`` holds the new ``loadId``."""
         ...

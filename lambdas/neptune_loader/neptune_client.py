@@ -33,7 +33,7 @@ from neptune_loader.exceptions import CallDeadlineExceeded
 if TYPE_CHECKING:
     from mypy_boto3_neptunedata import NeptuneDataClient
 
-    from neptune_loader.loader_api import LoaderApi
+    from neptune_loader.loader_api import LoaderStatusClient
     from neptune_loader.settings import Settings
 
 INVOCATION_BUDGET_SECONDS = 9.0
@@ -131,7 +131,7 @@ class Deadline:
 class LoaderStatusApi:
     """Reads a load's status through the neptunedata client."""
 
-    def __init__(self, client: LoaderApi, settings: Settings) -> None:
+    def __init__(self, client: LoaderStatusClient, settings: Settings) -> None:
         self._client = client
         self._settings = settings
 

@@ -16,7 +16,7 @@ from neptune_loader.validation import parse_status_event
 from neptune_loader.wait_policy import WaitPolicy
 
 if TYPE_CHECKING:
-    from neptune_loader.loader_api import LoaderApi
+    from neptune_loader.loader_api import LoaderStatusClient
     from neptune_loader.settings import Settings
     from neptune_loader.validation import StatusRequest
 
@@ -51,7 +51,10 @@ class StatusChecker:
 
 
 def status_checker(
-    settings: Settings, *, client: LoaderApi | None = None, policy: WaitPolicy | None = None
+    settings: Settings,
+    *,
+    client: LoaderStatusClient | None = None,
+    policy: WaitPolicy | None = None,
 ) -> StatusChecker:
     """Wire a `StatusChecker`: a status client for ``settings`` unless ``client`` is given, and
     the settings' wait policy unless ``policy`` is."""
