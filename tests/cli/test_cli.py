@@ -15,7 +15,10 @@ from typing import Any
 
 import pytest
 
-from loadctl.cli import (
+from loadctl.cli import main
+from loadctl.emulator import ManualClock, NeptuneLoaderEmulator
+from loadctl.emulator.faults import Fault
+from loadctl.exit_codes import (
     EXIT_INVALID_INPUT,
     EXIT_LOAD_FAILED,
     EXIT_START_OUTCOME_UNKNOWN,
@@ -24,11 +27,8 @@ from loadctl.cli import (
     EXIT_STATUS_UNAVAILABLE,
     EXIT_SUCCEEDED,
     EXIT_TIMED_OUT,
-    main,
-    watch_load,
 )
-from loadctl.emulator import ManualClock, NeptuneLoaderEmulator
-from loadctl.emulator.faults import Fault
+from loadctl.load_commands import watch_load
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = REPO_ROOT / "samples"
@@ -376,6 +376,29 @@ def test_top_level_help_still_lists_the_emulator(capsys: pytest.CaptureFixture[s
     assert "python -m loadctl emulator --help" in out
 
 
+def watch_scripted(
+    answers: list[dict[str, Any]], initial_wait: int = 0
+) -> tuple[int, dict[str, Any], list[dict[str, Any]]]:
+    """``watch_load`` over scripted statuses, without waiting: (exit code, last status, events)."""
+    events: list[dict[str, Any]] = []
+
+    def check(event: dict[str, Any]) -> dict[str, Any]:
+        events.append(event)
+        return answers[len(events) - 1]
+
+    code, status = watch_load(
+        LOAD_ID,
+        check,
+        sleep=lambda seconds: None,
+        on_status=lambda status: None,
+        max_checks=50,
+        max_total_wait=3600,
+        max_consecutive_retries=3,
+        initial_wait=initial_wait,
+    )
+    return code, status, events
+
+
 def test_watch_sends_each_check_what_the_workflow_loop_sends() -> None:
     # Given three checks: running (mark moves), unreadable (no mark), then done
     mark = {"finishedFeeds": 1, "seenAt": 40}
@@ -384,23 +407,8 @@ def test_watch_sends_each_check_what_the_workflow_loop_sends() -> None:
         {"state": "RETRY", "nextWaitSeconds": 15, "progressMark": None},
         {"state": "SUCCEEDED", "progressMark": mark},
     ]
-    events: list[dict[str, Any]] = []
-
-    def check(event: dict[str, Any]) -> dict[str, Any]:
-        events.append(event)
-        return answers[len(events) - 1]
-
     # When
-    code, _ = watch_load(
-        LOAD_ID,
-        check,
-        sleep=lambda seconds: None,
-        on_status=lambda status: None,
-        max_checks=50,
-        max_total_wait=3600,
-        max_consecutive_retries=3,
-        initial_wait=30,
-    )
+    code, _, events = watch_scripted(answers, initial_wait=30)
     # Then the counters, the waited seconds (this wait included) and the last readable mark
     assert code == EXIT_SUCCEEDED
     assert [(e["checks"], e["consecutiveRetries"], e["waitedSeconds"]) for e in events] == [
@@ -423,21 +431,7 @@ def test_watch_sends_each_check_what_the_workflow_loop_sends() -> None:
 )
 def test_watch_ends_where_the_workflow_routes_to_status_unavailable(answer: dict[str, Any]) -> None:
     # Given a check whose answer the workflow's RouteOnState sends to NeptuneStatusUnavailable
-    events: list[dict[str, Any]] = []
-
-    def check(event: dict[str, Any]) -> dict[str, Any]:
-        events.append(event)
-        return answer
-
     # When
-    code, status = watch_load(
-        LOAD_ID,
-        check,
-        sleep=lambda seconds: None,
-        on_status=lambda status: None,
-        max_checks=50,
-        max_total_wait=3600,
-        max_consecutive_retries=3,
-    )
+    code, status, events = watch_scripted([answer])
     # Then watch stops there too, after that one check, instead of polling on without a wait
     assert (code, status, len(events)) == (EXIT_STATUS_UNAVAILABLE, answer, 1)
