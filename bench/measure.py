@@ -38,7 +38,7 @@ sys.stderr.write(json.dumps({{"init": time.perf_counter() - t0}}) + "\\n")
 """
 COLD_SCRIPTS = {
     "handler": _TIMED.format(
-        body="from loader_status import handler\nhandler._api()  # the client the handler keeps"
+        body="from loader_status import handler\nhandler._checker()  # the client the handler keeps"
     ),
     "floor": _TIMED.format(
         body=(

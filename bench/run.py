@@ -10,7 +10,7 @@ import random
 import statistics
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import boto3
 import botocore
@@ -19,7 +19,11 @@ from bench import measure, simulator
 from bench.workflow import CDK_OUT, load_definition, loop_cost
 from infrastructure.definition import FunctionInfo, find_functions, load_template
 from loadctl.emulator import ManualClock, NeptuneLoaderEmulator
-from neptune_loader.wait_policy import WaitPolicy
+from neptune_loader.settings import load_settings
+from neptune_loader.wiring import wait_policy
+
+if TYPE_CHECKING:
+    from neptune_loader.wait_policy import WaitPolicy
 
 ROOT = Path(__file__).resolve().parents[1]
 # Published on-demand prices, us-east-1 (AWS pricing pages for Step Functions and Lambda).
@@ -63,14 +67,10 @@ def _status_function() -> FunctionInfo:
 
 
 def deployed_policy() -> WaitPolicy:
-    """The policy as the deployed status Lambda builds it (its wait bounds from the template's
-    environment, the rest from the code)."""
-    env = _status_function().environment
-    defaults = WaitPolicy()
-    return WaitPolicy(
-        min_wait=int(env.get("STATUS_MIN_WAIT_SECONDS", defaults.min_wait)),
-        max_wait=int(env.get("STATUS_MAX_WAIT_SECONDS", defaults.max_wait)),
-    )
+    """The policy as the deployed status Lambda builds it: its settings read from the template's
+    environment (the endpoint and region, deploy-time values, from the simulator's settings)."""
+    required = {"NEPTUNE_ENDPOINT": simulator.SETTINGS.endpoint, "AWS_REGION": "us-east-1"}
+    return wait_policy(load_settings({**required, **_status_function().environment}))
 
 
 def _p95(values: list[float]) -> float:
@@ -82,11 +82,7 @@ def polling(loads_per_profile: int, seconds_per_check: float, memory_mb: int) ->
     """Simulate every profile under the Lambda's policy and the fixed intervals."""
     cost = loop_cost(load_definition())
     policy = deployed_policy()
-    bounds = (
-        simulator.LoopBounds(cost.max_checks, cost.max_waited_seconds)
-        if cost.max_checks is not None and cost.max_waited_seconds is not None
-        else None
-    )
+    bounds = cost.bounds
     rng = random.Random(20_240_601)
     pollers = ["adaptive (Lambda)", *(f"fixed {s} s" for s in FIXED_INTERVALS)]
     rows: list[dict[str, Any]] = []

@@ -4,11 +4,11 @@ A load is seen only through what Neptune's Get-Status exposes: ``LOAD_IN_QUEUE``
 ``feedCount``, ``totalTimeSpent`` 0) while queued, then ``LOAD_IN_PROGRESS`` with
 ``totalTimeSpent`` counting whole seconds of running time (queue time excluded) and ``feedCount``
 changing only when a whole file finishes, then ``LOAD_COMPLETED``. The poller under test is the
-Lambda's own code: each check calls ``check_load_status`` (which calls the real wait policy) on
-that payload, so what is measured is what runs. The loop's state is threaded as the workflow does
-it: the event the ``CheckLoadStatus`` task sends (counters, ``progressMark``, ``waitedSeconds`` and
-the loop's bounds) goes through the Lambda's own ``parse_status_event``, and ``CountCheck`` /
-``CountRetry`` update ``$.poll`` from the status object.
+Lambda's own code: each check goes through the status Lambda's wiring (``neptune_loader.wiring``:
+its event parsing, ``check_load_status`` and the real wait policy) with a scripted neptunedata
+client answering that payload, so what is measured is what runs. The loop's state is the
+workflow's, through its model (``neptune_loader.poll_loop``): the event ``CheckLoadStatus`` sends,
+``CountCheck`` / ``CountRetry`` and the ``WithinBounds`` order.
 """
 
 from __future__ import annotations
@@ -20,14 +20,16 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from neptune_loader.neptune_client import Deadline
-from neptune_loader.status_check import check_load_status
-from neptune_loader.validation import parse_status_event
+from neptune_loader.poll_loop import LoopBounds, PollState, route
+from neptune_loader.settings import Settings
+from neptune_loader.wiring import status_checker
 
 if TYPE_CHECKING:
     from neptune_loader.wait_policy import WaitPolicy
 
 LOAD_ID = "ef478d76-d9da-4d94-8ff1-08d9d4863aa5"
+# The scripted client answers every call; the endpoint is never reached.
+SETTINGS = Settings(endpoint="http://neptune.bench.invalid:8182", region="us-east-1")
 
 # Progress shapes: share of the work done at fraction x of the running time. Front-loaded runs
 # three times faster at the start than at the end, back-loaded the reverse.
@@ -113,17 +115,23 @@ class Load:
 
 
 class _ScriptedNeptune:
-    """Stands in for the neptunedata adapter: answers from a `Load` at the virtual time."""
+    """Stands in for the neptunedata client (a `LoaderStatusClient`): answers from a `Load` at
+    the virtual time."""
 
     def __init__(self, load: Load) -> None:
         self.load = load
         self.now = 0.0
 
-    def can_call(self, deadline: Deadline) -> bool:
-        return True
-
-    def get_status(self, load_id: str, **_: Any) -> dict[str, Any]:
-        return self.load.payload(self.now)
+    def get_loader_job_status(
+        self,
+        *,
+        loadId: str,
+        details: bool = False,
+        errors: bool = False,
+        page: int = 1,
+        errorsPerPage: int = 10,
+    ) -> dict[str, Any]:
+        return {"payload": self.load.payload(self.now)}
 
 
 # A poller: given the status object of the last check (None before the first), the seconds to
@@ -148,15 +156,6 @@ def fixed_poller(interval: float) -> Poller:
 
 
 @dataclass(frozen=True)
-class LoopBounds:
-    """The workflow's ``WithinBounds`` Choice: NeptuneLoadTimedOut at this many checks or seconds
-    waited (read from ``cdk.out`` by the benchmark)."""
-
-    max_checks: int
-    max_total_wait: int
-
-
-@dataclass(frozen=True)
 class Outcome:
     """What polling one load cost and how late it noticed the end."""
 
@@ -177,48 +176,23 @@ def simulate(
 ) -> Outcome:
     """Run the wait-and-check loop on ``load`` in virtual time until a check sees the end.
 
-    Every check goes through the Lambda's ``parse_status_event`` and ``check_load_status`` with
-    the loop state threaded like the workflow (``$.poll``: checks, waited seconds, consecutive
-    retries, the progress mark); the poller only decides the waits.
+    Every check goes through the status Lambda's wiring with the loop state kept as the workflow
+    keeps ``$.poll``; the poller only decides the waits.
     """
     neptune = _ScriptedNeptune(load)
-    status: dict[str, Any] | None = None
-    # StartPolling
-    poll: dict[str, Any] = {
-        "checks": 0,
-        "waitedSeconds": 0,
-        "consecutiveRetries": 0,
-        "progressMark": {"finishedFeeds": 0, "seenAt": 0},
-    }
+    checker = status_checker(SETTINGS, client=neptune, policy=policy)
+    poll = PollState.start(poller(None))
     bound_hit: str | None = None
-    while poll["checks"] < max_checks:
-        wait = poller(status)  # WaitBeforeCheck
-        neptune.now += wait
-        event: dict[str, Any] = {  # CheckLoadStatus's Parameters
-            "loadId": LOAD_ID,
-            "checks": poll["checks"],
-            "consecutiveRetries": poll["consecutiveRetries"],
-            "progressMark": poll["progressMark"],
-            "waitedSeconds": poll["waitedSeconds"] + wait,
-        }
-        if bounds is not None:
-            event |= {"maxChecks": bounds.max_checks, "maxTotalWaitSeconds": bounds.max_total_wait}
-        request = parse_status_event(event)
-        status = check_load_status(neptune, request, policy, Deadline())  # type: ignore[arg-type]
-        retry = status["state"] == "RETRY"
-        poll = {  # CountCheck / CountRetry
-            "checks": poll["checks"] + 1,
-            "waitedSeconds": poll["waitedSeconds"] + wait,
-            "consecutiveRetries": poll["consecutiveRetries"] + 1 if retry else 0,
-            "progressMark": poll["progressMark"] if retry else status["progressMark"],
-        }
-        if status["terminal"]:
-            return Outcome(poll["checks"], neptune.now - load.completes_at, neptune.now, bound_hit)
-        if bounds is not None and bound_hit is None:  # WithinBounds, in its order
-            if poll["checks"] >= bounds.max_checks:
-                bound_hit = "checks"
-            elif poll["waitedSeconds"] >= bounds.max_total_wait:
-                bound_hit = "waitedSeconds"
+    while poll.checks < max_checks:
+        neptune.now += poll.next_wait_seconds  # WaitBeforeCheck
+        status = checker.check_event(poll.check_event(LOAD_ID, bounds))
+        where = route(status)
+        if where in ("SUCCEEDED", "FAILED", "UNAVAILABLE"):
+            return Outcome(poll.checks + 1, neptune.now - load.completes_at, neptune.now, bound_hit)
+        poll = poll.counted(status, where).waiting(poller(status))
+        if bounds is not None and bound_hit is None:
+            # The workflow would end here; the simulation runs on, to measure the whole load.
+            bound_hit = bounds.reached(poll)
     raise RuntimeError(f"no terminal status after {max_checks} checks for {load}")
 
 

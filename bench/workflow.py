@@ -14,6 +14,7 @@ from infrastructure.definition import (
     placeholder_arns,
     resolve_definition,
 )
+from neptune_loader.poll_loop import LoopBounds
 
 CDK_OUT = Path(__file__).resolve().parents[1] / "cdk.out"
 
@@ -66,6 +67,14 @@ class LoopCost:
     initial_wait_seconds: float
     max_checks: int | None
     max_waited_seconds: int | None
+    max_consecutive_retries: int | None = None
+
+    @property
+    def bounds(self) -> LoopBounds | None:
+        """The loop's bounds for the poll-loop model (None if the definition has none)."""
+        if self.max_checks is None or self.max_waited_seconds is None:
+            return None
+        return LoopBounds(self.max_checks, self.max_waited_seconds, self.max_consecutive_retries)
 
     def transitions(self, checks: int) -> int:
         """Transitions of one execution whose ``checks``-th check sees the load end: from the
@@ -112,4 +121,5 @@ def loop_cost(definition: dict[str, Any]) -> LoopCost:
         initial_wait_seconds=float(initial),
         max_checks=bounds.get("checks"),
         max_waited_seconds=bounds.get("waitedSeconds"),
+        max_consecutive_retries=bounds.get("consecutiveRetries"),
     )

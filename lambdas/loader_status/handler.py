@@ -15,12 +15,11 @@ from typing import TYPE_CHECKING, Any
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 
-from neptune_loader.neptune_client import Deadline, LoaderStatusApi, create_client
+from neptune_loader.neptune_client import Deadline
 from neptune_loader.progress import error_count
 from neptune_loader.settings import Settings, load_settings
-from neptune_loader.status_check import check_load_status
 from neptune_loader.validation import parse_status_event
-from neptune_loader.wait_policy import WaitPolicy
+from neptune_loader.wiring import StatusChecker, status_checker
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -40,10 +39,9 @@ def _settings() -> Settings:
 
 
 @cache
-def _api() -> LoaderStatusApi:
+def _checker() -> StatusChecker:
     # Created on first use and kept for the container's life: one client, one connection pool.
-    settings = _settings()
-    return LoaderStatusApi(create_client(settings), settings)
+    return status_checker(_settings())
 
 
 def _deadline(context: LambdaContext | None) -> Deadline:
@@ -77,15 +75,7 @@ def handler(event: Any, context: LambdaContext) -> StatusOutput:
     """
     request = parse_status_event(event)
     logger.set_correlation_id(request.load_id)
-    settings = _settings()
-    policy = WaitPolicy(min_wait=settings.min_wait_seconds, max_wait=settings.max_wait_seconds)
-    result = check_load_status(
-        _api(),
-        request,
-        policy,
-        _deadline(context),
-        max_errors_fetched=settings.max_errors_fetched,
-    )
+    result = _checker().check(request, _deadline(context))
     _record_metrics(result)
     # A routine "still running" check is at DEBUG: each check is already counted in metrics and
     # kept in the execution history, and a log line costs ~15% of a warm invocation

@@ -1,12 +1,16 @@
-"""The neptunedata adapter: the only module that talks to Neptune.
+"""The neptunedata adapter: the only module that talks to Neptune, with one client per purpose.
 
-The client is configured on purpose rather than with the SDK's defaults (which changed between
-botocore releases): short timeouts, standard retry mode with two attempts, and SigV4 only when the
-cluster uses IAM authentication. Worst case for one call: 2 x (1.5 s connect + 2 s read) + 1 s
-backoff = 8 s at the largest allowed timeouts (7 s with the defaults). botocore's read timeout is
-per socket read, so a body trickling in byte by byte could still outlast it: a wall-clock alarm
-ends any call at that worst case. An invocation therefore answers within 10 s even when Neptune
-hangs or crawls.
+Clients are configured on purpose rather than with the SDK's defaults (which changed between
+botocore releases), and SigV4 is used only when the cluster uses IAM authentication.
+
+- `create_status_client`: short timeouts, standard retry mode with two attempts. Worst case for
+  one call: 2 x (1.5 s connect + 2 s read) + 1 s backoff = 8 s at the largest allowed timeouts
+  (7 s with the defaults). botocore's read timeout is per socket read, so a body trickling in byte
+  by byte could still outlast it: a wall-clock alarm ends any call at that worst case. An
+  invocation therefore answers within 10 s even when Neptune hangs or crawls.
+- `create_start_client`: one attempt (a start must not be repeated behind our back) and a long
+  read timeout, because ``POST /loader`` lists the source in S3 before it answers; `start_load`
+  bounds the whole call by its own wall-clock limit.
 """
 
 from __future__ import annotations
@@ -14,9 +18,9 @@ from __future__ import annotations
 import signal
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, cast
 
 import botocore.session
@@ -29,6 +33,7 @@ from neptune_loader.exceptions import CallDeadlineExceeded
 if TYPE_CHECKING:
     from mypy_boto3_neptunedata import NeptuneDataClient
 
+    from neptune_loader.loader_api import LoaderStatusClient
     from neptune_loader.settings import Settings
 
 INVOCATION_BUDGET_SECONDS = 9.0
@@ -37,8 +42,24 @@ UNPARSED_BODY_ERRORS = (UnicodeDecodeError, TypeError, AttributeError)
 BACKOFF_ALLOWANCE_SECONDS = 1.0
 
 
-def create_client(settings: Settings) -> NeptuneDataClient:
-    """Create a neptunedata client for the cluster endpoint in ``settings``."""
+# POST /loader answers only after listing the source: far longer than a status read, within the
+# start Lambda's 30 s timeout and start_load's 25 s wall-clock limit on the whole call.
+START_READ_TIMEOUT_SECONDS = 20.0
+
+
+def create_status_client(settings: Settings) -> NeptuneDataClient:
+    """The client for status reads: the timeouts and attempts in ``settings`` (short, bounded)."""
+    return _create_client(settings)
+
+
+def create_start_client(settings: Settings) -> NeptuneDataClient:
+    """The client for starting a load: one attempt, `START_READ_TIMEOUT_SECONDS` to answer."""
+    return _create_client(
+        replace(settings, max_attempts=1, read_timeout=START_READ_TIMEOUT_SECONDS)
+    )
+
+
+def _create_client(settings: Settings) -> NeptuneDataClient:
     config = Config(
         connect_timeout=settings.connect_timeout,
         read_timeout=settings.read_timeout,
@@ -110,7 +131,7 @@ class Deadline:
 class LoaderStatusApi:
     """Reads a load's status through the neptunedata client."""
 
-    def __init__(self, client: NeptuneDataClient, settings: Settings) -> None:
+    def __init__(self, client: LoaderStatusClient, settings: Settings) -> None:
         self._client = client
         self._settings = settings
 
@@ -146,7 +167,7 @@ class LoaderStatusApi:
 
     def _call(
         self, load_id: str, details: bool, errors: bool, page: int, errors_per_page: int
-    ) -> Any:
+    ) -> Mapping[str, Any]:
         if errors:
             return self._client.get_loader_job_status(
                 loadId=load_id,

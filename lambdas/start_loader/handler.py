@@ -7,7 +7,6 @@ Glue only; errors: `InvalidInputError` (before any call), `NeptuneTransientError
 from __future__ import annotations
 
 import os
-from dataclasses import replace
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -15,7 +14,7 @@ from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 
 from neptune_loader.loader_request import validate_loader_request
-from neptune_loader.neptune_client import create_client
+from neptune_loader.neptune_client import create_start_client
 from neptune_loader.settings import Settings, load_settings
 from neptune_loader.start_load import start_load
 
@@ -34,16 +33,9 @@ def _settings() -> Settings:
     return load_settings(os.environ)
 
 
-# POST /loader lists the source in S3 before it answers: give it far longer than a status read,
-# within the function's 30 s timeout (start_load bounds the whole call at 25 s).
-START_READ_TIMEOUT_SECONDS = 20.0
-
-
 @cache
 def _client() -> NeptuneDataClient:
-    # One attempt: a start must not be repeated behind our back (see start_load).
-    settings = replace(_settings(), max_attempts=1, read_timeout=START_READ_TIMEOUT_SECONDS)
-    return create_client(settings)
+    return create_start_client(_settings())
 
 
 @logger.inject_lambda_context(clear_state=True)

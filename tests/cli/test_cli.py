@@ -15,19 +15,20 @@ from typing import Any
 
 import pytest
 
-from loadctl.cli import (
+from loadctl.cli import main
+from loadctl.emulator import ManualClock, NeptuneLoaderEmulator
+from loadctl.emulator.faults import Fault
+from loadctl.exit_codes import (
     EXIT_INVALID_INPUT,
     EXIT_LOAD_FAILED,
     EXIT_START_OUTCOME_UNKNOWN,
     EXIT_START_REJECTED,
     EXIT_START_TRANSIENT,
+    EXIT_STATUS_UNAVAILABLE,
     EXIT_SUCCEEDED,
     EXIT_TIMED_OUT,
-    main,
-    watch_load,
 )
-from loadctl.emulator import ManualClock, NeptuneLoaderEmulator
-from loadctl.emulator.faults import Fault
+from loadctl.load_commands import watch_load
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = REPO_ROOT / "samples"
@@ -326,6 +327,18 @@ def test_start_that_neptune_cannot_answer_has_its_own_exit_code(
     assert cli.emulator.requests.count(("POST", "/loader")) == 1
 
 
+def test_start_answered_after_five_seconds_reports_the_load_id(cli: Cli) -> None:
+    # Given Neptune answers the start only after listing a large S3 prefix (~5 s), longer than a
+    # status read's 2 s read timeout
+    cli.emulator.add_fault(Fault.hang(5.0, method="POST", path_prefix="/loader"))
+    # When
+    run = cli.run("start", "--source", GOOD["source"], "--format", "csv")
+    # Then the CLI waits for the answer, as the start Lambda does, and prints the load id
+    assert (run.code, run.err) == (EXIT_SUCCEEDED, "")
+    assert cli.emulator.list_loads() == [run.out.strip()]
+    assert cli.emulator.requests.count(("POST", "/loader")) == 1
+
+
 # --- emulator -------------------------------------------------------------------------------
 
 
@@ -363,6 +376,29 @@ def test_top_level_help_still_lists_the_emulator(capsys: pytest.CaptureFixture[s
     assert "python -m loadctl emulator --help" in out
 
 
+def watch_scripted(
+    answers: list[dict[str, Any]], initial_wait: int = 0
+) -> tuple[int, dict[str, Any], list[dict[str, Any]]]:
+    """``watch_load`` over scripted statuses, without waiting: (exit code, last status, events)."""
+    events: list[dict[str, Any]] = []
+
+    def check(event: dict[str, Any]) -> dict[str, Any]:
+        events.append(event)
+        return answers[len(events) - 1]
+
+    code, status = watch_load(
+        LOAD_ID,
+        check,
+        sleep=lambda seconds: None,
+        on_status=lambda status: None,
+        max_checks=50,
+        max_total_wait=3600,
+        max_consecutive_retries=3,
+        initial_wait=initial_wait,
+    )
+    return code, status, events
+
+
 def test_watch_sends_each_check_what_the_workflow_loop_sends() -> None:
     # Given three checks: running (mark moves), unreadable (no mark), then done
     mark = {"finishedFeeds": 1, "seenAt": 40}
@@ -371,23 +407,8 @@ def test_watch_sends_each_check_what_the_workflow_loop_sends() -> None:
         {"state": "RETRY", "nextWaitSeconds": 15, "progressMark": None},
         {"state": "SUCCEEDED", "progressMark": mark},
     ]
-    events: list[dict[str, Any]] = []
-
-    def check(event: dict[str, Any]) -> dict[str, Any]:
-        events.append(event)
-        return answers[len(events) - 1]
-
     # When
-    code, _ = watch_load(
-        LOAD_ID,
-        check,
-        sleep=lambda seconds: None,
-        on_status=lambda status: None,
-        max_checks=50,
-        max_total_wait=3600,
-        max_consecutive_retries=3,
-        initial_wait=30,
-    )
+    code, _, events = watch_scripted(answers, initial_wait=30)
     # Then the counters, the waited seconds (this wait included) and the last readable mark
     assert code == EXIT_SUCCEEDED
     assert [(e["checks"], e["consecutiveRetries"], e["waitedSeconds"]) for e in events] == [
@@ -397,3 +418,20 @@ def test_watch_sends_each_check_what_the_workflow_loop_sends() -> None:
     ]
     assert [e["progressMark"] for e in events] == [{"finishedFeeds": 0, "seenAt": 0}, mark, mark]
     assert all((e["maxChecks"], e["maxTotalWaitSeconds"]) == (50, 3600) for e in events)
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        {"state": "UNAVAILABLE", "nextWaitSeconds": None, "progressMark": None},
+        {"state": "RETRY", "progressMark": None},  # no wait to follow
+        {"state": "SOMETHING_NEW", "nextWaitSeconds": 30, "progressMark": None},
+    ],
+    ids=["unavailable", "retry-without-wait", "unknown-state"],
+)
+def test_watch_ends_where_the_workflow_routes_to_status_unavailable(answer: dict[str, Any]) -> None:
+    # Given a check whose answer the workflow's RouteOnState sends to NeptuneStatusUnavailable
+    # When
+    code, status, events = watch_scripted([answer])
+    # Then watch stops there too, after that one check, instead of polling on without a wait
+    assert (code, status, len(events)) == (EXIT_STATUS_UNAVAILABLE, answer, 1)

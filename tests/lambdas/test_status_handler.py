@@ -368,7 +368,7 @@ def test_unreachable_endpoint_is_retry(
 ) -> None:
     monkeypatch.setenv("NEPTUNE_ENDPOINT", "http://127.0.0.1:9")  # discard port: nothing listens
     status_module._settings.cache_clear()
-    status_module._api.cache_clear()
+    status_module._checker.cache_clear()
     result = check_status("ef478d76-d9da-4d94-8ff1-08d9d4863aa5")
     assert (result["state"], result["reason"]) == ("RETRY", "CONNECTION_ERROR")
 
@@ -436,7 +436,7 @@ def test_unsigned_requests_when_iam_auth_is_off(
     monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
     status_module._settings.cache_clear()
-    status_module._api.cache_clear()
+    status_module._checker.cache_clear()
     load_id = emulator.put_load(status="LOAD_IN_PROGRESS")
     assert check_status(load_id)["state"] == "IN_PROGRESS"
 

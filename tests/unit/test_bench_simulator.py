@@ -7,7 +7,8 @@ import math
 
 import pytest
 
-from bench.simulator import Load, LoopBounds, fixed_poller, simulate, simulate_fixed
+from bench.simulator import Load, fixed_poller, simulate, simulate_fixed
+from neptune_loader.poll_loop import LoopBounds
 from neptune_loader.wait_policy import WaitPolicy
 
 
