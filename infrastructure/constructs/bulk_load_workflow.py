@@ -17,25 +17,21 @@ from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
 
-from infrastructure.constructs.load_status_poller import (
+from infrastructure.constructs.load_status_poller import LoadStatusPoller
+from infrastructure.constructs.state_errors import (
     ERROR_INVALID_INPUT,
     ERROR_LOAD_FAILED,
     ERROR_STATUS_UNAVAILABLE,
-    EVENTS_PER_SIMPLE_STATE,
-    HISTORY_EVENT_LIMIT,
     LAMBDA_INVALID_INPUT_ERROR,
     LAMBDA_SERVICE_ERRORS,
+    NEPTUNE_REQUEST_REJECTED,
+    NEPTUNE_TRANSIENT_ERROR,
     LambdaRetryPolicy,
-    LoadStatusPoller,
-    task_max_events,
 )
+from infrastructure.poll_limits import HISTORY_EVENT_LIMIT, worst_case_history_events
 
 if TYPE_CHECKING:
     from infrastructure.settings import PollSettings
-
-# Error names the start Lambda raises (its exception class names).
-NEPTUNE_TRANSIENT_ERROR = "NeptuneTransientError"
-NEPTUNE_REQUEST_REJECTED = "NeptuneRequestRejected"
 
 # Neptune's transient start errors (throttling, 5xx) get a slower backoff than Lambda's own.
 START_TRANSIENT_RETRY = LambdaRetryPolicy(
@@ -179,14 +175,12 @@ class BulkLoadWorkflow(Construct):
         watch_load.next(self.poller)
         self.poller.next(sfn.Succeed(self, "Succeeded", output_path="$.loadStatus"))
 
-        start_attempts = 1 + retry.max_attempts + START_TRANSIENT_RETRY.max_attempts
-        attempt_events = (
-            2 * EVENTS_PER_SIMPLE_STATE  # prepare pass, and CanResubmit on the way back
-            + task_max_events(start_attempts)
-            + self.poller.max_history_events
+        self.max_history_events = worst_case_history_events(
+            max_checks=poll.max_checks,
+            check_attempts=1 + retry.max_attempts,
+            start_attempts=1 + retry.max_attempts + START_TRANSIENT_RETRY.max_attempts,
+            max_resubmits=max_resubmits,
         )
-        # Execution started/ended and the input router.
-        self.max_history_events = 2 + EVENTS_PER_SIMPLE_STATE + (1 + max_resubmits) * attempt_events
         if self.max_history_events > HISTORY_EVENT_LIMIT:
             raise ValueError(
                 f"max_checks={poll.max_checks} with max_resubmits={max_resubmits} allows up to "
