@@ -84,7 +84,7 @@ NEPTUNE_ENDPOINT = Text(
         r"^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,62})(?:\.[A-Za-z0-9-]{1,63})*$"
     ),
     expected="a host name without scheme",
-    doc="cluster (writer) endpoint host name",
+    doc="the cluster (writer) endpoint",
 )
 NEPTUNE_PORT = Integer(
     key="neptunePort",
@@ -97,7 +97,7 @@ CLUSTER_RESOURCE_ID = Text(
     key="neptuneClusterResourceId",
     pattern=re.compile(r"^cluster-[A-Z0-9]{10,64}$"),
     expected="like 'cluster-ABCDEFGHIJKLMN'",
-    doc="console → Configuration; scopes IAM to this cluster",
+    doc="the cluster's resource id (console → Configuration); scopes IAM to this cluster",
 )
 VPC_ID = Text(
     key="vpcId",
