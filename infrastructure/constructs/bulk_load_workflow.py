@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import CfnElement, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_stepfunctions as sfn
@@ -18,6 +18,7 @@ from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
 
 from infrastructure.constructs.load_status_poller import LoadStatusPoller
+from infrastructure.constructs.nag import acknowledge
 from infrastructure.constructs.state_errors import (
     ERROR_INVALID_INPUT,
     ERROR_LOAD_FAILED,
@@ -202,4 +203,25 @@ class BulkLoadWorkflow(Construct):
             logs=sfn.LogOptions(
                 destination=self.log_group, level=sfn.LogLevel.ALL, include_execution_data=True
             ),
+        )
+        self._acknowledge_nag_findings((status_function, start_function))
+
+    def _acknowledge_nag_findings(self, functions: tuple[lambda_.IFunction, ...]) -> None:
+        """The state machine role's wildcards: invoking the functions' versions, and X-Ray and
+        log delivery."""
+        stack = Stack.of(self)
+        for function in functions:
+            function_resource = function.node.default_child
+            assert isinstance(function_resource, CfnElement)  # a function of this app
+            logical_id = stack.resolve(stack.get_logical_id(function_resource))
+            acknowledge(
+                self.state_machine.role,
+                id=f"AwsSolutions-IAM5[Resource::<{logical_id}.Arn>:*]",
+                reason="LambdaInvoke grants the function and its versions/aliases; the role can "
+                "invoke only this workflow's two functions",
+            )
+        acknowledge(
+            self.state_machine.role,
+            id="AwsSolutions-IAM5[Resource::*]",
+            reason="X-Ray tracing and CloudWatch Logs delivery actions support no resource scoping",
         )
