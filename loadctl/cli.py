@@ -141,6 +141,7 @@ def watch_load(
 
 
 def _poll_defaults() -> Any:
+    use_lambda_code()  # the settings take the Lambdas' declared defaults
     from infrastructure.settings import PollSettings
 
     return PollSettings()

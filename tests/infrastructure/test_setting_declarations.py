@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from dataclasses import fields
 from pathlib import Path
 from typing import Any
@@ -13,7 +15,8 @@ from neptune_loader.settings import Settings as LambdaSettings
 from neptune_loader.settings import load_settings
 from neptune_loader.wait_policy import WaitPolicy
 
-README = Path(__file__).resolve().parents[2] / "README.md"
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+README = PROJECT_ROOT / "README.md"
 TABLE_HEADER = "| key | default | allowed | meaning |"
 
 
@@ -103,3 +106,17 @@ def test_the_lambdas_fall_back_to_the_declared_status_defaults() -> None:
         defaults["max_errors_fetched"],
     ) == expected
     assert (WaitPolicy().min_wait, WaitPolicy().max_wait) == expected[:2]
+
+
+def test_the_command_line_reads_the_declared_defaults_outside_pytest() -> None:
+    # Given a plain interpreter (no pytest pythonpath: lambdas/ is not on sys.path)
+    # When the command line builds its parser, whose defaults are the declared poll bounds
+    result = subprocess.run(
+        [sys.executable, "-m", "loadctl", "watch", "--help"],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    # Then it finds the Lambdas' defaults that the declarations import
+    assert result.returncode == 0, result.stderr
