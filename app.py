@@ -11,33 +11,16 @@ from typing import Any
 from aws_cdk import App, Validations
 from cdk_nag import AwsSolutionsChecks
 
-from infrastructure.settings import Settings, SettingsError
-from infrastructure.stacks.bulk_load_stack import BulkLoadStack
+PROJECT_ROOT = Path(__file__).resolve().parent
+CDK_JSON = PROJECT_ROOT / "cdk.json"
+# The CDK app shares the Lambdas' declared defaults (lambdas/neptune_loader/defaults.py); lambdas/
+# is the Lambda asset root, not a package of this project, so it goes on the path here, once.
+if str(PROJECT_ROOT / "lambdas") not in sys.path:
+    sys.path.insert(0, str(PROJECT_ROOT / "lambdas"))
 
-SETTINGS_KEYS = (
-    "neptuneEndpoint",
-    "neptunePort",
-    "neptuneClusterResourceId",
-    "vpcId",
-    "subnetIds",
-    "neptuneSecurityGroupId",
-    "neptuneIamAuth",
-    "loaderRoleArn",
-    "pollInitialWaitSeconds",
-    "pollMaxChecks",
-    "pollMaxTotalWaitSeconds",
-    "pollMaxConsecutiveRetries",
-    "statusMinWaitSeconds",
-    "statusMaxWaitSeconds",
-    "statusMaxErrorsFetched",
-    "maxResubmits",
-    "workflowTimeoutSeconds",
-    "logRetentionDays",
-    "alarmTopicArn",
-)
-
-
-CDK_JSON = Path(__file__).resolve().parent / "cdk.json"
+from infrastructure.setting_declarations import CONTEXT_KEYS  # noqa: E402 - needs the path above
+from infrastructure.settings import Settings, SettingsError  # noqa: E402
+from infrastructure.stacks.bulk_load_stack import BulkLoadStack  # noqa: E402
 
 
 def cdk_json_context(path: Path = CDK_JSON) -> dict[str, Any]:
@@ -48,7 +31,7 @@ def cdk_json_context(path: Path = CDK_JSON) -> dict[str, Any]:
 def build_app(app: App | None = None) -> tuple[App, BulkLoadStack]:
     """Create the app (or use ``app``), its one stack, and register the AwsSolutions checks."""
     app = app or App()
-    context = {key: app.node.try_get_context(key) for key in SETTINGS_KEYS}
+    context = {key: app.node.try_get_context(key) for key in CONTEXT_KEYS}
     settings = Settings.from_context(context)
     stack = BulkLoadStack(
         app,

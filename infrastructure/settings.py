@@ -1,48 +1,28 @@
 """Typed deployment settings, parsed once from the CDK context in ``app.py``.
 
-Every value comes from ``cdk.json`` (or ``cdk synth -c key=value``). Parsing is strict: a missing
-or malformed setting raises :class:`SettingsError` naming the context key, so synth fails before
-any construct is built. Nothing here touches the network or the environment.
+Values come from ``cdk.json`` (or ``cdk synth -c key=value``); each key's default and allowed
+values are declared in :mod:`infrastructure.setting_declarations`. Parsing is strict: a missing
+or malformed setting raises :class:`SettingsError` naming the context key, and settings that do
+not fit together are refused with the rules of :mod:`infrastructure.poll_limits`, so synth fails
+before any construct is built. Nothing here touches the network or the environment.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from infrastructure import setting_declarations as declared
+from infrastructure.poll_limits import (
+    CHECK_TASK_ALLOWANCE_SECONDS,
+    START_TASK_ALLOWANCE_SECONDS,
+    checks_cover_total_wait,
+    longest_poll_run_seconds,
+)
+from neptune_loader.defaults import MAX_FLOOR_WAIT_SECONDS
+
 T = TypeVar("T")
-
-_HOST = re.compile(r"^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,62})(?:\.[A-Za-z0-9-]{1,63})*$")
-_CLUSTER_RESOURCE_ID = re.compile(r"^cluster-[A-Z0-9]{10,64}$")
-_VPC_ID = re.compile(r"^vpc-[0-9a-f]{8,17}$")
-_SUBNET_ID = re.compile(r"^subnet-[0-9a-f]{8,17}$")
-_SECURITY_GROUP_ID = re.compile(r"^sg-[0-9a-f]{8,17}$")
-_ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$")
-_TOPIC_ARN = re.compile(r"^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[\w-]{1,256}$")
-
-# The longest wait the status Lambda's budget floor asks for (WaitPolicy.max_floor_wait; a test
-# checks they agree).
-MAX_FLOOR_WAIT_SECONDS = 3600
-# Time one check can take besides its wait (the status function's 15 s timeout, with room for a
-# Lambda service retry), and one start (30 s timeout, three transient retries with backoff).
-CHECK_TASK_ALLOWANCE_SECONDS = 20
-START_TASK_ALLOWANCE_SECONDS = 300
-
-
-def checks_cover_total_wait(max_checks: int, max_total_wait: int, first_wait: int) -> bool:
-    """Whether the check bound can never end a running load before the total-wait bound.
-
-    The status Lambda's budget floor stretches waits up to `MAX_FLOOR_WAIT_SECONDS` as the checks
-    run low, so the remaining checks cover the remaining time when
-    ``max_total_wait - first_wait <= (max_checks - 2) * MAX_FLOOR_WAIT_SECONDS``.
-    """
-    return max_total_wait - first_wait <= (max_checks - 2) * MAX_FLOOR_WAIT_SECONDS
-
-
-# Retention periods CloudWatch Logs accepts (days).
-LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827)
 
 
 class SettingsError(ValueError):
@@ -53,14 +33,13 @@ class SettingsError(ValueError):
 class PollSettings:
     """Bounds and pacing of the wait-and-check loop and of the status Lambda's wait policy."""
 
-    initial_wait_seconds: int = 30
-    max_checks: int = 500
-    # 36 h: a 24-hour load that runs late or waits in the queue still ends inside the loop.
-    max_total_wait_seconds: int = 36 * 3600
-    max_consecutive_retries: int = 10
-    status_min_wait_seconds: int = 10
-    status_max_wait_seconds: int = 1800
-    status_max_errors_fetched: int = 100
+    initial_wait_seconds: int = declared.POLL_INITIAL_WAIT.default
+    max_checks: int = declared.POLL_MAX_CHECKS.default
+    max_total_wait_seconds: int = declared.POLL_MAX_TOTAL_WAIT.default
+    max_consecutive_retries: int = declared.POLL_MAX_CONSECUTIVE_RETRIES.default
+    status_min_wait_seconds: int = declared.STATUS_MIN_WAIT.default
+    status_max_wait_seconds: int = declared.STATUS_MAX_WAIT.default
+    status_max_errors_fetched: int = declared.STATUS_MAX_ERRORS_FETCHED.default
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -73,13 +52,12 @@ class Settings:
     vpc_id: str
     subnet_ids: tuple[str, ...]
     neptune_security_group_id: str
-    iam_auth: bool = True
+    iam_auth: bool = declared.NEPTUNE_IAM_AUTH.default
     loader_role_arn: str | None = None
     poll: PollSettings = PollSettings()
-    max_resubmits: int = 1
-    # The poll loop's named bound (36 h) fires first; checks and transitions add real time.
-    workflow_timeout_seconds: int = 80 * 3600
-    log_retention_days: int = 30
+    max_resubmits: int = declared.MAX_RESUBMITS.default
+    workflow_timeout_seconds: int = declared.WORKFLOW_TIMEOUT.default
+    log_retention_days: int = declared.LOG_RETENTION.default
     alarm_topic_arn: str | None = None
 
     @property
@@ -104,15 +82,13 @@ class Settings:
         """
         reader = _Reader(context)
         poll = PollSettings(
-            initial_wait_seconds=reader.integer("pollInitialWaitSeconds", 30, 1, 3600),
-            max_checks=reader.integer("pollMaxChecks", 500, 3, 5000),
-            max_total_wait_seconds=reader.integer(
-                "pollMaxTotalWaitSeconds", 36 * 3600, 60, 360 * 24 * 3600
-            ),
-            max_consecutive_retries=reader.integer("pollMaxConsecutiveRetries", 10, 1, 1000),
-            status_min_wait_seconds=reader.integer("statusMinWaitSeconds", 10, 1, 3600),
-            status_max_wait_seconds=reader.integer("statusMaxWaitSeconds", 1800, 1, 3600),
-            status_max_errors_fetched=reader.integer("statusMaxErrorsFetched", 100, 1, 1000),
+            initial_wait_seconds=reader.integer(declared.POLL_INITIAL_WAIT),
+            max_checks=reader.integer(declared.POLL_MAX_CHECKS),
+            max_total_wait_seconds=reader.integer(declared.POLL_MAX_TOTAL_WAIT),
+            max_consecutive_retries=reader.integer(declared.POLL_MAX_CONSECUTIVE_RETRIES),
+            status_min_wait_seconds=reader.integer(declared.STATUS_MIN_WAIT),
+            status_max_wait_seconds=reader.integer(declared.STATUS_MAX_WAIT),
+            status_max_errors_fetched=reader.integer(declared.STATUS_MAX_ERRORS_FETCHED),
         )
         if not checks_cover_total_wait(
             poll.max_checks, poll.max_total_wait_seconds, poll.initial_wait_seconds
@@ -130,34 +106,24 @@ class Settings:
                 f"({poll.status_min_wait_seconds} > {poll.status_max_wait_seconds})"
             )
         settings = cls(
-            neptune_endpoint=reader.text("neptuneEndpoint", _HOST, "a host name without scheme"),
-            neptune_port=reader.integer("neptunePort", 8182, 1, 65535),
-            cluster_resource_id=reader.text(
-                "neptuneClusterResourceId", _CLUSTER_RESOURCE_ID, "like 'cluster-ABCDEFGHIJKLMN'"
-            ),
-            vpc_id=reader.text("vpcId", _VPC_ID, "like 'vpc-0123456789abcdef0'"),
-            subnet_ids=reader.id_list("subnetIds", _SUBNET_ID, "subnet ids like 'subnet-0123abcd'"),
-            neptune_security_group_id=reader.text(
-                "neptuneSecurityGroupId", _SECURITY_GROUP_ID, "like 'sg-0123456789abcdef0'"
-            ),
-            iam_auth=reader.boolean("neptuneIamAuth", True),
-            loader_role_arn=reader.optional_text("loaderRoleArn", _ROLE_ARN, "an IAM role ARN"),
+            neptune_endpoint=reader.text(declared.NEPTUNE_ENDPOINT),
+            neptune_port=reader.integer(declared.NEPTUNE_PORT),
+            cluster_resource_id=reader.text(declared.CLUSTER_RESOURCE_ID),
+            vpc_id=reader.text(declared.VPC_ID),
+            subnet_ids=reader.id_list(declared.SUBNET_IDS),
+            neptune_security_group_id=reader.text(declared.NEPTUNE_SECURITY_GROUP_ID),
+            iam_auth=reader.boolean(declared.NEPTUNE_IAM_AUTH),
+            loader_role_arn=reader.optional_text(declared.LOADER_ROLE_ARN),
             poll=poll,
-            max_resubmits=reader.integer("maxResubmits", 1, 0, 10),
-            workflow_timeout_seconds=reader.integer(
-                "workflowTimeoutSeconds", 80 * 3600, 300, 365 * 24 * 3600
-            ),
-            log_retention_days=reader.choice("logRetentionDays", 30, LOG_RETENTION_DAYS),
-            alarm_topic_arn=reader.optional_text("alarmTopicArn", _TOPIC_ARN, "an SNS topic ARN"),
+            max_resubmits=reader.integer(declared.MAX_RESUBMITS),
+            workflow_timeout_seconds=reader.integer(declared.WORKFLOW_TIMEOUT),
+            log_retention_days=reader.choice(declared.LOG_RETENTION),
+            alarm_topic_arn=reader.optional_text(declared.ALARM_TOPIC_ARN),
         )
-        # Every poll run (the first and each resubmission) may wait its whole bound plus one last
-        # wait, and spend task time on each check and on its start; the named Fail must fire
-        # before the execution's own timeout.
-        longest_run = (
-            poll.max_total_wait_seconds
-            + poll.status_max_wait_seconds
-            + poll.max_checks * CHECK_TASK_ALLOWANCE_SECONDS
-            + START_TASK_ALLOWANCE_SECONDS
+        # Every poll run (the first and each resubmission) may take its longest; the named Fail
+        # must fire before the execution's own timeout.
+        longest_run = longest_poll_run_seconds(
+            poll.max_total_wait_seconds, poll.status_max_wait_seconds, poll.max_checks
         )
         needed = (1 + settings.max_resubmits) * longest_run
         if settings.workflow_timeout_seconds <= needed:
@@ -187,32 +153,38 @@ class _Reader:
             return default
         return parse(self._raw(key))
 
-    def text(self, key: str, pattern: re.Pattern[str], expected: str) -> str:
-        value = self._raw(key)
-        if not isinstance(value, str) or not pattern.fullmatch(value.strip()):
-            raise SettingsError(f"context key '{key}' must be {expected}, got {value!r}")
+    def text(self, declaration: declared.Text) -> str:
+        key, value = declaration.key, self._raw(declaration.key)
+        if not isinstance(value, str) or not declaration.pattern.fullmatch(value.strip()):
+            raise SettingsError(
+                f"context key '{key}' must be {declaration.expected}, got {value!r}"
+            )
         return value.strip()
 
-    def optional_text(self, key: str, pattern: re.Pattern[str], expected: str) -> str | None:
-        value = self._context.get(key)
+    def optional_text(self, declaration: declared.Text) -> str | None:
+        value = self._context.get(declaration.key)
         if value is None or value == "":
             return None
-        return self.text(key, pattern, expected)
+        return self.text(declaration)
 
-    def id_list(self, key: str, pattern: re.Pattern[str], expected: str) -> tuple[str, ...]:
+    def id_list(self, declaration: declared.IdList) -> tuple[str, ...]:
+        key, expected = declaration.key, declaration.expected
         value = self._raw(key)
         items = value.split(",") if isinstance(value, str) else value
         if not isinstance(items, list | tuple) or not items:
             raise SettingsError(f"context key '{key}' must be a non-empty list of {expected}")
         cleaned = tuple(str(item).strip() for item in items)
-        bad = [item for item in cleaned if not pattern.fullmatch(item)]
+        bad = [item for item in cleaned if not declaration.pattern.fullmatch(item)]
         if bad or len(set(cleaned)) != len(cleaned):
             raise SettingsError(
                 f"context key '{key}' must be a list of distinct {expected}, got {value!r}"
             )
         return cleaned
 
-    def integer(self, key: str, default: int, low: int, high: int) -> int:
+    def integer(self, declaration: declared.Integer) -> int:
+        return self._number(declaration.key, declaration.default, declaration.low, declaration.high)
+
+    def _number(self, key: str, default: int, low: int, high: int) -> int:
         def parse(value: Any) -> int:
             if isinstance(value, bool) or not (
                 isinstance(value, int) or (isinstance(value, str) and value.strip().isdigit())
@@ -227,7 +199,9 @@ class _Reader:
 
         return self._parsed(key, default, parse)
 
-    def boolean(self, key: str, default: bool) -> bool:
+    def boolean(self, declaration: declared.Flag) -> bool:
+        key = declaration.key
+
         def parse(value: Any) -> bool:
             if isinstance(value, bool):
                 return value
@@ -235,10 +209,11 @@ class _Reader:
                 return value.strip().lower() == "true"
             raise SettingsError(f"context key '{key}' must be true or false, got {value!r}")
 
-        return self._parsed(key, default, parse)
+        return self._parsed(key, declaration.default, parse)
 
-    def choice(self, key: str, default: int, allowed: tuple[int, ...]) -> int:
-        number = self.integer(key, default, min(allowed), max(allowed))
+    def choice(self, declaration: declared.Choice) -> int:
+        key, allowed = declaration.key, declaration.choices
+        number = self._number(key, declaration.default, min(allowed), max(allowed))
         if number not in allowed:
             raise SettingsError(f"context key '{key}' must be one of {allowed}, got {number}")
         return number

@@ -28,6 +28,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
 def _poll_defaults() -> Any:
+    use_lambda_code()  # the settings take the Lambdas' declared defaults
     from infrastructure.settings import PollSettings
 
     return PollSettings()

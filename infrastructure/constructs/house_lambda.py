@@ -9,6 +9,7 @@ shared ``lambdas/`` asset root; third-party packages come from a layer that ``ma
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from aws_cdk import Duration, RemovalPolicy
@@ -16,6 +17,8 @@ from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
+
+from infrastructure.constructs.nag import acknowledge
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 LAMBDA_ASSET_DIR = PROJECT_ROOT / "lambdas"
@@ -55,6 +58,19 @@ def dependency_layer(
     )
 
 
+@dataclass(frozen=True, kw_only=True)
+class SharedFunctionProps:
+    """What every function of one stack shares: its layer, network placement, metrics namespace
+    and log retention."""
+
+    layer: lambda_.ILayerVersion
+    vpc: ec2.IVpc
+    subnets: Sequence[ec2.ISubnet]
+    security_group: ec2.ISecurityGroup
+    metrics_namespace: str
+    log_retention: logs.RetentionDays
+
+
 class HouseLambda(Construct):
     """A Python Lambda function with the house defaults, placed in the cluster's VPC.
 
@@ -71,16 +87,11 @@ class HouseLambda(Construct):
         scope: Construct,
         construct_id: str,
         *,
+        shared: SharedFunctionProps,
         handler: str,
         description: str,
-        layer: lambda_.ILayerVersion,
-        vpc: ec2.IVpc,
-        subnets: Sequence[ec2.ISubnet],
-        security_group: ec2.ISecurityGroup,
         environment: Mapping[str, str],
         service_name: str,
-        metrics_namespace: str,
-        log_retention: logs.RetentionDays,
         timeout: Duration,
         memory_size: int = 256,
         log_level: str = "INFO",
@@ -90,7 +101,7 @@ class HouseLambda(Construct):
         self.log_group = logs.LogGroup(
             self,
             "LogGroup",
-            retention=log_retention,
+            retention=shared.log_retention,
             removal_policy=RemovalPolicy.DESTROY,
         )
         self.function = lambda_.Function(
@@ -101,19 +112,50 @@ class HouseLambda(Construct):
             architecture=ARCHITECTURE,
             handler=handler,
             code=lambda_.Code.from_asset(str(asset_dir), exclude=ASSET_EXCLUDES),
-            layers=[layer],
+            layers=[shared.layer],
             timeout=timeout,
             memory_size=memory_size,
             tracing=lambda_.Tracing.ACTIVE,
             logging_format=lambda_.LoggingFormat.JSON,
             log_group=self.log_group,
-            vpc=vpc,
-            vpc_subnets=ec2.SubnetSelection(subnets=list(subnets)),
-            security_groups=[security_group],
+            vpc=shared.vpc,
+            vpc_subnets=ec2.SubnetSelection(subnets=list(shared.subnets)),
+            security_groups=[shared.security_group],
             environment={
                 "POWERTOOLS_SERVICE_NAME": service_name,
-                "POWERTOOLS_METRICS_NAMESPACE": metrics_namespace,
+                "POWERTOOLS_METRICS_NAMESPACE": shared.metrics_namespace,
                 "POWERTOOLS_LOG_LEVEL": log_level,
                 **environment,
             },
+        )
+        self._acknowledge_nag_findings()
+
+    def _acknowledge_nag_findings(self) -> None:
+        """What every house function brings with it: the pinned runtime, Lambda's managed
+        policies for logs and VPC ENIs, and X-Ray's unscoped actions."""
+        acknowledge(
+            self.function,
+            id="AwsSolutions-L1",
+            reason="The dependency layer is built for python3.13 (Makefile LAMBDA_PYTHON); "
+            "move runtime and layer together",
+        )
+        role = self.function.role
+        assert role is not None  # the Function construct always creates one here
+        acknowledge(
+            role,
+            id="AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/"
+            "service-role/AWSLambdaBasicExecutionRole]",
+            reason="Lambda's standard policy to write its own logs",
+        )
+        acknowledge(
+            role,
+            id="AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/"
+            "service-role/AWSLambdaVPCAccessExecutionRole]",
+            reason="Lambda's standard policy to manage the ENIs of a VPC function; ENI ids "
+            "are not known in advance",
+        )
+        acknowledge(
+            role,
+            id="AwsSolutions-IAM5[Resource::*]",
+            reason="X-Ray PutTraceSegments/PutTelemetryRecords support no resource scoping",
         )

@@ -6,6 +6,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from neptune_loader.defaults import (
+    STATUS_MAX_ERRORS_FETCHED,
+    STATUS_MAX_WAIT_SECONDS,
+    STATUS_MIN_WAIT_SECONDS,
+)
 from neptune_loader.exceptions import ConfigurationError
 
 _TRUE = frozenset({"true", "1", "yes", "on"})
@@ -22,9 +27,9 @@ class Settings:
     connect_timeout: float = 1.0
     read_timeout: float = 2.0
     max_attempts: int = 2
-    min_wait_seconds: int = 10
-    max_wait_seconds: int = 1800
-    max_errors_fetched: int = 100
+    min_wait_seconds: int = STATUS_MIN_WAIT_SECONDS
+    max_wait_seconds: int = STATUS_MAX_WAIT_SECONDS
+    max_errors_fetched: int = STATUS_MAX_ERRORS_FETCHED
     loader_role_arn: str | None = None
 
 
@@ -76,8 +81,8 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         raise ConfigurationError(
             "AWS_REGION is not set (the Lambda runtime sets it; set it locally)"
         )
-    min_wait = int(_number(env, "STATUS_MIN_WAIT_SECONDS", 10, 1, 3600))
-    max_wait = int(_number(env, "STATUS_MAX_WAIT_SECONDS", 1800, 1, 3600))
+    min_wait = int(_number(env, "STATUS_MIN_WAIT_SECONDS", STATUS_MIN_WAIT_SECONDS, 1, 3600))
+    max_wait = int(_number(env, "STATUS_MAX_WAIT_SECONDS", STATUS_MAX_WAIT_SECONDS, 1, 3600))
     if max_wait < min_wait:
         raise ConfigurationError(
             f"STATUS_MAX_WAIT_SECONDS ({max_wait}) is below STATUS_MIN_WAIT_SECONDS ({min_wait})"
@@ -92,6 +97,8 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         read_timeout=_number(env, "NEPTUNE_READ_TIMEOUT", 2.0, 0.1, 2.0),
         min_wait_seconds=min_wait,
         max_wait_seconds=max_wait,
-        max_errors_fetched=int(_number(env, "STATUS_MAX_ERRORS_FETCHED", 100, 0, 1000)),
+        max_errors_fetched=int(
+            _number(env, "STATUS_MAX_ERRORS_FETCHED", STATUS_MAX_ERRORS_FETCHED, 0, 1000)
+        ),
         loader_role_arn=role,
     )

@@ -17,6 +17,11 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from neptune_loader.defaults import (
+    MAX_FLOOR_WAIT_SECONDS,
+    STATUS_MAX_WAIT_SECONDS,
+    STATUS_MIN_WAIT_SECONDS,
+)
 from neptune_loader.statuses import State
 
 # Feed statuses that mean a feed has not finished yet; every other feed status is finished.
@@ -54,9 +59,9 @@ class WaitPolicy:
     """Bounds and shape of the waits between checks (tuned with ``make bench``, see
     docs/benchmarks.md)."""
 
-    min_wait: int = 10
+    min_wait: int = STATUS_MIN_WAIT_SECONDS
     # Bounds every wait the policy chooses; long only when finished files predict a distant end.
-    max_wait: int = 1800
+    max_wait: int = STATUS_MAX_WAIT_SECONDS
     # Bounds waits chosen without a prediction (no file finished yet, one file, a file running
     # past its predicted end) and RETRY backoff: there the end may come at any moment.
     blind_max_wait: int = 300
@@ -87,9 +92,8 @@ class WaitPolicy:
     # by this share of the overdue time, so a stall costs a few checks, not hundreds.
     overdue_after: float = 2.0
     overdue_share: float = 0.05
-    # The longest wait the budget floor may impose (Step Functions waits up to a year; the
-    # status object keeps nextWaitSeconds <= 3600).
-    max_floor_wait: int = 3600
+    # The longest wait the budget floor may impose.
+    max_floor_wait: int = MAX_FLOOR_WAIT_SECONDS
 
     def clamp(self, seconds: float) -> int:
         """Round and bound a wait to [min_wait, max_wait]."""

@@ -141,7 +141,9 @@ def _print_bounds(definition: Mapping[str, Any], scenario: Scenario, out: TextIO
         parts.append(f"{bounds['consecutiveRetries']} unreadable checks in a row")
     print(f"Poll bounds in the definition: {', '.join(parts) or 'none found'}", file=out)
     if scenario.synth_context:
-        shipped = json.loads((REPO_ROOT / "cdk.json").read_text()).get("context", {})
+        from infrastructure.setting_declarations import DEFAULTS
+
+        shipped = DEFAULTS | json.loads((REPO_ROOT / "cdk.json").read_text()).get("context", {})
         for key, value in scenario.synth_context.items():
             print(
                 f"  {key}={value} for this scenario only; cdk.json (make synth, deploy) has "

@@ -7,13 +7,12 @@ from typing import Any
 import pytest
 
 from app import cdk_json_context as example_context
-from infrastructure.settings import (
+from infrastructure.poll_limits import (
     CHECK_TASK_ALLOWANCE_SECONDS,
     MAX_FLOOR_WAIT_SECONDS,
     START_TASK_ALLOWANCE_SECONDS,
-    Settings,
-    SettingsError,
 )
+from infrastructure.settings import Settings, SettingsError
 
 
 def test_example_settings_parse_into_typed_values() -> None:

@@ -1,0 +1,112 @@
+"""The functions' way to one Neptune cluster, and nowhere else: network and IAM.
+
+The cluster's VPC, subnets and security group are imported by id, never looked up, so synth stays
+offline and deterministic. The functions get a security group whose only rule is egress to the
+Neptune port on the cluster's group, the cluster's group gets the matching ingress, and each
+function may call one Neptune data-plane action on this cluster.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from aws_cdk import Annotations, ArnFormat, Fn, Stack
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_iam as iam
+from constructs import Construct
+
+from infrastructure.constructs.nag import acknowledge
+
+if TYPE_CHECKING:
+    from aws_cdk import aws_lambda as lambda_
+
+
+class NeptuneAccess(Construct):
+    """Security groups, their Neptune-port rules and cluster-scoped IAM for the functions.
+
+    Attributes
+    ----------
+    vpc
+        The cluster's VPC (attributes only: nothing selects subnets through it).
+    subnets
+        The subnets the functions run in.
+    security_group
+        The functions' security group: egress only to the Neptune port on the cluster's group.
+    cluster_arn
+        The data-plane resource of the cluster (``cluster-resource-id/*``).
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        vpc_id: str,
+        subnet_ids: tuple[str, ...],
+        cluster_security_group_id: str,
+        port: int,
+        cluster_resource_id: str,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        # The functions name their subnets explicitly, so the VPC object needs no subnet or AZ
+        # inventory.
+        self.vpc = ec2.Vpc.from_vpc_attributes(
+            self, "Vpc", vpc_id=vpc_id, availability_zones=Fn.get_azs()
+        )
+        Annotations.of(self.vpc).acknowledge_warning(
+            "@aws-cdk/aws-ec2:vpcAttributeIsListTokenavailabilityZones",
+            "Nothing here selects subnets through the VPC object",
+        )
+        self.subnets: list[ec2.ISubnet] = []
+        for index, subnet_id in enumerate(subnet_ids, start=1):
+            subnet = ec2.Subnet.from_subnet_id(self, f"Subnet{index}", subnet_id)
+            Annotations.of(subnet).acknowledge_warning(
+                "@aws-cdk/aws-ec2:noSubnetRouteTableId",
+                "Only the subnet id is used (Lambda VpcConfig); routes are not managed here",
+            )
+            self.subnets.append(subnet)
+        cluster_group = ec2.SecurityGroup.from_security_group_id(
+            self, "NeptuneSecurityGroup", cluster_security_group_id
+        )
+        self.security_group = ec2.SecurityGroup(
+            self,
+            "LambdaSecurityGroup",
+            vpc=self.vpc,
+            description="Bulk-load Lambdas: egress only to the Neptune port",
+            allow_all_outbound=False,
+        )
+        neptune_port = ec2.Port.tcp(port)
+        # Inline egress (the group's only outbound rule, so CloudFormation adds no allow-all),
+        # and the matching ingress on the cluster's group so the port is reachable.
+        self.security_group.add_egress_rule(
+            ec2.Peer.security_group_id(cluster_security_group_id),
+            neptune_port,
+            "Neptune loader API",
+        )
+        cluster_group.add_ingress_rule(
+            ec2.Peer.security_group_id(self.security_group.security_group_id),
+            neptune_port,
+            "Neptune loader API from the bulk-load Lambdas",
+        )
+        self._cluster_resource_id = cluster_resource_id
+        self.cluster_arn = Stack.of(self).format_arn(
+            service="neptune-db",
+            resource=cluster_resource_id,
+            resource_name="*",
+            arn_format=ArnFormat.SLASH_RESOURCE_NAME,
+        )
+
+    def allow(self, function: lambda_.IFunction, action: str) -> None:
+        """Let ``function`` call the Neptune data-plane ``action`` on this cluster only."""
+        function.add_to_role_policy(
+            iam.PolicyStatement(actions=[action], resources=[self.cluster_arn])
+        )
+        role = function.role
+        assert role is not None  # a function of this app always has one
+        acknowledge(
+            role,
+            id="AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:neptune-db:<AWS::Region>:"
+            f"<AWS::AccountId>:{self._cluster_resource_id}/*]",
+            reason="Neptune data-plane actions are scoped to a cluster as "
+            "cluster-resource-id/*; this is the narrowest resource IAM offers",
+        )

@@ -1,0 +1,19 @@
+"""Defaults of the settings the Lambdas read from their environment, declared once.
+
+The status Lambda falls back to them when a variable is unset (:mod:`neptune_loader.settings`),
+:class:`~neptune_loader.wait_policy.WaitPolicy` starts from them, and the CDK app's declaration of
+the deployment settings (``infrastructure/setting_declarations.py``) takes its defaults for the
+``status*`` context keys from here. Plain constants: this module imports nothing, so the Lambda
+asset stays free of CDK and the CDK app can import it without the Lambdas' dependencies.
+"""
+
+from __future__ import annotations
+
+# Shortest and longest wait the status Lambda asks for between checks (``nextWaitSeconds``).
+STATUS_MIN_WAIT_SECONDS = 10
+STATUS_MAX_WAIT_SECONDS = 1800
+# Error-log entries fetched when a load ends badly.
+STATUS_MAX_ERRORS_FETCHED = 100
+# The longest wait the budget floor may impose when the loop's checks run low (Step Functions
+# waits up to a year; the status object keeps nextWaitSeconds <= 3600).
+MAX_FLOOR_WAIT_SECONDS = 3600

@@ -1,0 +1,122 @@
+"""Each setting is declared once: the README's table, cdk.json and every default agree with it."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from dataclasses import fields
+from pathlib import Path
+from typing import Any
+
+from app import cdk_json_context
+from infrastructure import setting_declarations as declared
+from infrastructure.settings import PollSettings, Settings
+from neptune_loader.settings import Settings as LambdaSettings
+from neptune_loader.settings import load_settings
+from neptune_loader.wait_policy import WaitPolicy
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+README = PROJECT_ROOT / "README.md"
+TABLE_HEADER = "| key | default | allowed | meaning |"
+
+
+def _row(declaration: declared.Declaration) -> str:
+    """The README row a declaration documents itself with."""
+    match declaration:
+        case declared.Integer(default=default, low=low, high=high):
+            default_text, allowed = str(default), f"{low} to {high}"
+        case declared.Choice(default=default, choices=choices):
+            default_text, allowed = str(default), ", ".join(str(days) for days in choices)
+        case declared.Flag(default=default):
+            default_text, allowed = str(default).lower(), "true, false"
+        case declared.Text(optional=optional, expected=expected):
+            default_text, allowed = ("none" if optional else "required"), expected
+        case declared.IdList(expected=expected):
+            default_text, allowed = "required", f"a list of {expected}"
+    return f"| `{declaration.key}` | {default_text} | {allowed} | {declaration.doc} |"
+
+
+def _readme_table() -> list[str]:
+    lines = README.read_text(encoding="utf-8").splitlines()
+    start = lines.index(TABLE_HEADER) + 2  # header and separator
+    end = lines.index("", start)
+    return lines[start:end]
+
+
+def test_readme_settings_table_is_the_declarations() -> None:
+    assert _readme_table() == [_row(declaration) for declaration in declared.DECLARATIONS]
+
+
+def test_cdk_json_sets_only_declared_keys_without_a_default(context: dict[str, Any]) -> None:
+    settings_keys = {key for key in cdk_json_context() if not key.startswith("@")}
+    assert settings_keys <= set(declared.CONTEXT_KEYS)
+    assert not settings_keys & set(declared.DEFAULTS)
+    # Every required key is there, so the shipped file synthesizes as it is.
+    required = {
+        declaration.key
+        for declaration in declared.DECLARATIONS
+        if isinstance(declaration, declared.IdList)
+        or (isinstance(declaration, declared.Text) and not declaration.optional)
+    }
+    assert required <= settings_keys
+
+
+def test_unset_keys_take_the_declared_defaults(context: dict[str, Any]) -> None:
+    # Given the shipped context, which sets no key that has a default / When parsed
+    settings = Settings.from_context(context)
+    # Then each value is the declaration's default, and so are the dataclasses' own defaults
+    assert settings.neptune_port == declared.NEPTUNE_PORT.default
+    assert settings.iam_auth is declared.NEPTUNE_IAM_AUTH.default
+    assert settings.max_resubmits == declared.MAX_RESUBMITS.default
+    assert settings.workflow_timeout_seconds == declared.WORKFLOW_TIMEOUT.default
+    assert settings.log_retention_days == declared.LOG_RETENTION.default
+    assert settings.alarm_topic_arn is None
+    assert settings.poll == PollSettings(
+        initial_wait_seconds=declared.POLL_INITIAL_WAIT.default,
+        max_checks=declared.POLL_MAX_CHECKS.default,
+        max_total_wait_seconds=declared.POLL_MAX_TOTAL_WAIT.default,
+        max_consecutive_retries=declared.POLL_MAX_CONSECUTIVE_RETRIES.default,
+        status_min_wait_seconds=declared.STATUS_MIN_WAIT.default,
+        status_max_wait_seconds=declared.STATUS_MAX_WAIT.default,
+        status_max_errors_fetched=declared.STATUS_MAX_ERRORS_FETCHED.default,
+    )
+    assert settings.poll == PollSettings()
+
+
+def test_the_lambdas_fall_back_to_the_declared_status_defaults() -> None:
+    # Given an environment that sets none of the status variables
+    lambda_settings = load_settings(
+        {"NEPTUNE_ENDPOINT": "https://host:8182", "AWS_REGION": "us-east-1"}
+    )
+    # Then the Lambdas use what the stack would have set by default
+    expected = (
+        declared.STATUS_MIN_WAIT.default,
+        declared.STATUS_MAX_WAIT.default,
+        declared.STATUS_MAX_ERRORS_FETCHED.default,
+    )
+    assert (
+        lambda_settings.min_wait_seconds,
+        lambda_settings.max_wait_seconds,
+        lambda_settings.max_errors_fetched,
+    ) == expected
+    defaults = {field.name: field.default for field in fields(LambdaSettings)}
+    assert (
+        defaults["min_wait_seconds"],
+        defaults["max_wait_seconds"],
+        defaults["max_errors_fetched"],
+    ) == expected
+    assert (WaitPolicy().min_wait, WaitPolicy().max_wait) == expected[:2]
+
+
+def test_the_command_line_reads_the_declared_defaults_outside_pytest() -> None:
+    # Given a plain interpreter (no pytest pythonpath: lambdas/ is not on sys.path)
+    # When the command line builds its parser, whose defaults are the declared poll bounds
+    result = subprocess.run(
+        [sys.executable, "-m", "loadctl", "watch", "--help"],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    # Then it finds the Lambdas' defaults that the declarations import
+    assert result.returncode == 0, result.stderr
