@@ -22,7 +22,7 @@ from loadctl.exit_codes import (
     EXIT_SUCCEEDED,
     EXIT_USAGE,
 )
-from loadctl.load_commands import cmd_start, cmd_status, cmd_watch
+from loadctl.load_commands import cmd_start, cmd_status, cmd_watch, use_lambda_code
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
