@@ -39,7 +39,7 @@ LOAD_ID = "ef478d76-d9da-4d94-8ff1-08d9d4863aa5"
 GOOD_RECORDS = 552  # samples/README.md
 RECORDS_PER_SECOND = 10.0
 
-# The status object's keys as CONTRACT.md fixes them (`errors` only with errors or on FAILED);
+# The status object's keys as docs/contract.md fixes them (`errors` only with errors or on FAILED);
 # additive keys beyond these are allowed.
 STATUS_KEYS = {
     "loadId",

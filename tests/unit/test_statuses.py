@@ -6,7 +6,8 @@ import pytest
 
 from neptune_loader.statuses import STATUS_TABLE, UNKNOWN_STATUS, State, classify
 
-# Written from ../shared/reference/neptune-loader-api.md §2, not from the code under test.
+# Written from Neptune's documented status list (user guide: "Neptune Loader Error and Feed
+# Messages"), not from the code under test.
 EXPECTED = {
     "LOAD_NOT_STARTED": (State.IN_PROGRESS, False),
     "LOAD_IN_QUEUE": (State.IN_PROGRESS, False),
