@@ -1,5 +1,5 @@
 """Status Lambda: given a Neptune bulk-load id, say whether the load is running, done, failed, or
-could not be checked this time (CONTRACT.md). Glue only: parse, call the domain, emit telemetry.
+could not be checked this time (docs/contract.md). Glue only: parse, call the domain, emit telemetry.
 
 No Powertools Tracer here, on purpose: creating it imports the X-Ray SDK, which costs about 250 ms
 and 15 MiB of every cold start of a function that runs thousands of times per load fleet

@@ -1,7 +1,7 @@
 """Exceptions the Lambdas raise on purpose.
 
 Step Functions matches Lambda errors by the exception's class name, so these names are part of the
-interface (see CONTRACT.md): rename nothing without keeping the old name working.
+interface (see docs/contract.md): rename nothing without keeping the old name working.
 """
 
 from __future__ import annotations

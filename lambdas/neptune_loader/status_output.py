@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 
 class StatusOutput(TypedDict):
-    """The status Lambda's output (CONTRACT.md, "Output"): every key is always present except
+    """The status Lambda's output (docs/contract.md, "Output"): every key is always present except
     ``errors``; ``nextWaitSeconds`` is null on terminal states, ``progressMark`` when the status
     could not be read."""
 

@@ -1,7 +1,7 @@
 """The workflow's branches as named scenarios: shared by ``make demo SCENARIO=...`` and tests/e2e.
 
 Each scenario prepares the emulator (faults, a load started elsewhere, ...) and returns the
-execution input, read from the sample events in ``events/state-machine/``.
+execution input, read from the sample events in ``events/emulator/state-machine/``.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from loadctl.emulator import NeptuneLoaderEmulator
 
-EVENTS_DIR = Path(__file__).resolve().parent.parent.parent / "events"
+EVENTS_DIR = Path(__file__).resolve().parent.parent.parent / "events" / "emulator"
 # The total-wait bound the timeout scenario is synthesized with (cdk.json ships 24 h).
 TIMEOUT_DEMO_BOUND_SECONDS = 600
 # A well-formed load id that the emulator has never seen.
@@ -23,7 +23,7 @@ UNKNOWN_LOAD_ID = "0b9a3c4e-5d6f-4a1b-8c2d-3e4f5a6b7c8d"
 
 
 def read_event(name: str) -> dict[str, Any]:
-    """A sample event from ``events/`` (e.g. ``state-machine/start-good.json``)."""
+    """A sample event from ``events/emulator/`` (e.g. ``state-machine/start-good.json``)."""
     event: dict[str, Any] = json.loads((EVENTS_DIR / name).read_text())
     return event
 

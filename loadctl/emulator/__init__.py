@@ -11,7 +11,7 @@ Use it in-process from tests (``NeptuneLoaderEmulator(...).serve()``) or standal
 - ``load_plan``, ``jobs``, ``statuses``: what a load does and reports; ``faults``: scripted faults.
 
 Each module cites its sources by section of the loader API reference
-(``../shared/reference/neptune-loader-api.md``).
+(``docs/reference/neptune-loader-api.md``).
 """
 
 from __future__ import annotations

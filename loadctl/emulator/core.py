@@ -12,7 +12,7 @@ loads, queue, running slot, graph) under one lock through ``_advance``; spread o
 invariant would be harder to see. A third of the file is this docstring and the test scripting.
 
 Sources, by section of the loader API reference
-(``../shared/reference/neptune-loader-api.md``):
+(``docs/reference/neptune-loader-api.md``):
 
 - One load runs at a time and up to 64 wait in a FIFO queue; a start without ``queueRequest``
   while one runs, or a 65th queued start, is refused with 400 "Max concurrent load limit

@@ -1,7 +1,7 @@
 """Neptune's error answers: the exception the emulator raises and the body and headers it sends.
 
 Sources, by section of the loader API reference
-(``../shared/reference/neptune-loader-api.md``):
+(``docs/reference/neptune-loader-api.md``):
 
 - The body is ``{"code": <exception name>, "requestId": ..., "detailedMessage": ...}`` with the
   matching HTTP status (§1.3, errors-engine-codes.html "Graph Engine Error Format").

@@ -2,7 +2,7 @@
 
 Sources: the default error, 429 ``TooManyRequestsException``, and the other codes a test may
 script are Neptune's (§5 of the loader API reference,
-``../shared/reference/neptune-loader-api.md``; the message text is the emulator's own).
+``docs/reference/neptune-loader-api.md``; the message text is the emulator's own).
 Hangs, dropped connections, garbage bodies and slow bodies are network failures the sources do
 not describe.
 """

@@ -6,7 +6,7 @@ value that does not fit its column type (``age:Int`` holding ``forty``) is a dat
 Whether an edge's ends exist is decided later, by the load that inserts it (see ``load_plan``).
 
 Sources: the record count is §1.2 of the loader API reference
-(``../shared/reference/neptune-loader-api.md``). The header syntax and column types follow
+(``docs/reference/neptune-loader-api.md``). The header syntax and column types follow
 Neptune's Gremlin load data format page (bulk-load-tutorial-format-gremlin.html), which the
 reference does not cover; the error message texts are the emulator's own.
 """

@@ -4,7 +4,7 @@ The threaded server lives here (it binds the handler); starting and stopping it 
 :mod:`loadctl.emulator.server_lifecycle`'s job.
 
 Sources, by section of the loader API reference
-(``../shared/reference/neptune-loader-api.md``):
+(``docs/reference/neptune-loader-api.md``):
 
 - Routes: ``GET /loader/{id}`` and ``GET /loader?loadId=`` read a status, ``GET /loader`` lists
   (§1.1, §3.3), ``POST /loader`` starts (§3.1), ``DELETE /loader/{id}`` or ``?loadId=`` cancels

@@ -5,7 +5,7 @@ status at time ``t`` is computed from its plan (see ``load_plan``) and ``t`` alo
 runs in the background.
 
 Sources, by section of the loader API reference
-(``../shared/reference/neptune-loader-api.md``):
+(``docs/reference/neptune-loader-api.md``):
 
 - The payload's fields and their types, ``feedCount`` as a list of single-key objects and
   ``failedFeeds`` entries with the fields of ``overallStatus``: §1.2. ``totalTimeSpent`` is in

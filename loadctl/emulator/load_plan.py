@@ -5,7 +5,7 @@ duplicates, errors, what it adds to the graph, where the load stops); a running
 :class:`~loadctl.emulator.jobs.LoadJob` then only reads prefix sums of it at a time.
 
 Sources, by section of the loader API reference
-(``../shared/reference/neptune-loader-api.md``):
+(``docs/reference/neptune-loader-api.md``):
 
 - Records and duplicates are counted per record, not per line (§1.2; see ``gremlin_csv``).
 - Error codes are the documented ``errorCode`` values (§1.2). That list has no datatype code, so

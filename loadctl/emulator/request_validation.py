@@ -6,7 +6,7 @@ product code). Each rule is written here again from the sources; were the two to
 mistake in it would pass every test.
 
 Sources, by section of the loader API reference
-(``../shared/reference/neptune-loader-api.md``):
+(``docs/reference/neptune-loader-api.md``):
 
 - Required members ``source``, ``format``, ``iamRoleArn`` and ``region`` (``s3BucketRegion`` in
   boto3, serialized as ``region``): §3.1 [model]. The "Missing required parameter" text and the

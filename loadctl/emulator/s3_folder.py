@@ -2,7 +2,7 @@
 
 ``s3://bucket/prefix`` is every file under ``data_root/bucket`` whose key starts with
 ``prefix``. Sources, by section of the loader API reference
-(``../shared/reference/neptune-loader-api.md``):
+(``docs/reference/neptune-loader-api.md``):
 
 - A source is ``s3://bucket/key``, ``https://s3.amazonaws.com/bucket/key`` or
   ``https://s3.<region>.amazonaws.com/bucket/key``, and its key is a prefix with ListObjects

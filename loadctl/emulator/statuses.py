@@ -1,7 +1,7 @@
 """The load and feed statuses the emulator reports, and which of them a load ends in by itself.
 
 All fifteen codes and their meanings: §2 of the loader API reference
-(``../shared/reference/neptune-loader-api.md``), from loader-message.html. The emulator reports
+(``docs/reference/neptune-loader-api.md``), from loader-message.html. The emulator reports
 these nine, the load-level failures below and the feed statuses of ``load_plan``.
 """
 

@@ -33,7 +33,7 @@ from loadctl.load_commands import watch_load
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = REPO_ROOT / "samples"
 ROLE_ARN = "arn:aws:iam::123456789012:role/NeptuneLoadFromS3"
-GOOD = json.loads((REPO_ROOT / "events/lambda/start-good.json").read_text())
+GOOD = json.loads((REPO_ROOT / "events/emulator/lambda/start-good.json").read_text())
 BROKEN = {**GOOD, "source": "s3://neptune-samples/broken/"}  # failOnError: true
 LOAD_ID = "ef478d76-d9da-4d94-8ff1-08d9d4863aa5"
 GOOD_RECORDS = 552  # samples/README.md
