@@ -2,7 +2,8 @@
 
 Chain it after any state whose output holds a load id::
 
-    poller = LoadStatusPoller(self, "Poll", status_function=fn, load_id_path="$.start.loadId")
+    status = NeptuneStatusFunction(self, "LoadStatus", cluster=cluster)
+    poller = LoadStatusPoller(self, "Poll", status_function=status, load_id_path="$.start.loadId")
     start_task.next(poller).next(sfn.Succeed(self, "Done", output_path="$.loadStatus"))
 
 The loop is written in classic JSONPath (no JSONata, no Variables) so offline interpreters can
@@ -23,24 +24,25 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import aws_stepfunctions_tasks as tasks
 
-from infrastructure.constructs.poller_exits import LoopExits, loop_exits
-from infrastructure.constructs.state_errors import (
-    LAMBDA_INVALID_INPUT_ERROR,
-    LAMBDA_SERVICE_ERRORS,
-    LambdaRetryPolicy,
-)
-from infrastructure.poll_limits import (
+from ..poll_limits import (
     HISTORY_EVENT_LIMIT,
     LOOP_FIXED_EVENTS,
     check_poll_bounds,
     events_per_check,
     worst_case_history_events,
 )
-from infrastructure.setting_declarations import (
+from ..setting_declarations import (
     POLL_INITIAL_WAIT,
     POLL_MAX_CHECKS,
     POLL_MAX_CONSECUTIVE_RETRIES,
     POLL_MAX_TOTAL_WAIT,
+)
+from .neptune_functions import NeptuneStatusFunction
+from .poller_exits import LoopExits, loop_exits
+from .state_errors import (
+    LAMBDA_INVALID_INPUT_ERROR,
+    LAMBDA_SERVICE_ERRORS,
+    LambdaRetryPolicy,
 )
 
 if TYPE_CHECKING:
@@ -59,6 +61,9 @@ class LoadStatusPoller(sfn.StateMachineFragment):
     everything else ends in a Fail state whose ``Error`` is one of the contract's names and whose
     ``Cause`` is the JSON of the last status object (or of ``$.poll`` with the Lambda error).
 
+    ``status_function`` is a :class:`NeptuneStatusFunction` (wired to its cluster by
+    construction), or a function built elsewhere that runs the same handler.
+
     Attributes
     ----------
     load_failed
@@ -74,7 +79,7 @@ class LoadStatusPoller(sfn.StateMachineFragment):
         scope: Construct,
         construct_id: str,
         *,
-        status_function: lambda_.IFunction,
+        status_function: NeptuneStatusFunction | lambda_.IFunction,
         load_id_path: str = "$.loadId",
         result_path: str = "$.loadStatus",
         max_checks: int = POLL_MAX_CHECKS.default,
@@ -108,9 +113,12 @@ class LoadStatusPoller(sfn.StateMachineFragment):
             f"{self._prefix}WaitBeforeCheck",
             time=sfn.WaitTime.seconds_path("$.poll.nextWaitSeconds"),
         )
-        check = self._check(
-            status_function, load_id_path, max_checks=max_checks, total_wait=total_wait
+        function = (
+            status_function.function
+            if isinstance(status_function, NeptuneStatusFunction)
+            else status_function
         )
+        check = self._check(function, load_id_path, max_checks=max_checks, total_wait=total_wait)
         retry.apply(check, LAMBDA_SERVICE_ERRORS)
         check.add_catch(
             exits.invalid_input, errors=[LAMBDA_INVALID_INPUT_ERROR], result_path="$.poll.error"

@@ -12,23 +12,19 @@ from aws_cdk import CfnOutput, Duration, Stack
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sns as sns
 
-from infrastructure.constructs.bulk_load_workflow import BulkLoadWorkflow
-from infrastructure.constructs.house_lambda import (
-    HouseLambda,
-    SharedFunctionProps,
-    dependency_layer,
+from ..constructs.bulk_load_workflow import BulkLoadWorkflow
+from ..constructs.house_lambda import dependency_layer
+from ..constructs.monitoring import WorkflowAlarms
+from ..constructs.neptune_functions import (
+    NeptuneClusterRef,
+    NeptuneStartFunction,
+    NeptuneStatusFunction,
 )
-from infrastructure.constructs.monitoring import WorkflowAlarms
-from infrastructure.constructs.neptune_access import NeptuneAccess
 
 if TYPE_CHECKING:
     from constructs import Construct
 
-    from infrastructure.settings import Settings
-
-METRICS_NAMESPACE = "NeptuneBulkLoad"
-STATUS_HANDLER = "loader_status.handler.handler"
-START_HANDLER = "start_loader.handler.handler"
+    from ..settings import Settings
 
 # CloudWatch Logs retention periods (days) -> CDK enum; keys match setting_declarations.LOG_RETENTION.
 RETENTION_BY_DAYS = {
@@ -73,56 +69,26 @@ class BulkLoadStack(Stack):
         # "Default" is left out of logical ids (a CDK rule), so the security group and its
         # ingress rule keep the ids they had when this stack built them itself: an update does
         # not replace them, nor the functions' network interfaces.
-        access = NeptuneAccess(
-            self,
-            "Default",
-            vpc_id=settings.vpc_id,
-            subnet_ids=settings.subnet_ids,
-            cluster_security_group_id=settings.neptune_security_group_id,
-            port=settings.neptune_port,
-            cluster_resource_id=settings.cluster_resource_id,
-        )
-        shared = SharedFunctionProps(
-            layer=dependency_layer(self, "Dependencies"),
-            vpc=access.vpc,
-            subnets=access.subnets,
-            security_group=access.security_group,
-            metrics_namespace=METRICS_NAMESPACE,
-            log_retention=retention,
-        )
-        common_env = {
-            "NEPTUNE_ENDPOINT": settings.neptune_endpoint_url,
-            "NEPTUNE_IAM_AUTH": "true" if settings.iam_auth else "false",
-            "STATUS_MIN_WAIT_SECONDS": str(settings.poll.status_min_wait_seconds),
-            "STATUS_MAX_WAIT_SECONDS": str(settings.poll.status_max_wait_seconds),
-            "STATUS_MAX_ERRORS_FETCHED": str(settings.poll.status_max_errors_fetched),
-        }
-        start_env = dict(common_env)
-        if settings.loader_role_arn:
-            start_env["LOADER_IAM_ROLE_ARN"] = settings.loader_role_arn
-        self.status_function = HouseLambda(
+        cluster = NeptuneClusterRef.from_settings(self, "Default", settings)
+        # The layer `make` prebuilt (offline synth); a user's app may let pip bundle one instead.
+        layer = dependency_layer(self, "Dependencies")
+        self.status_function = NeptuneStatusFunction(
             self,
             "LoadStatus",
-            shared=shared,
-            handler=STATUS_HANDLER,
-            description="Reads a Neptune bulk load's status and says what to do next",
-            environment=common_env,
-            service_name="neptune-load-status",
-            # The handler answers within 10 s even when Neptune hangs; 15 s leaves headroom.
-            timeout=Duration.seconds(15),
+            cluster=cluster,
+            poll=settings.poll,
+            layer=layer,
+            log_retention=retention,
         ).function
-        self.start_function = HouseLambda(
+        self.start_function = NeptuneStartFunction(
             self,
             "StartLoad",
-            shared=shared,
-            handler=START_HANDLER,
-            description="Starts a Neptune bulk load",
-            environment=start_env,
-            service_name="neptune-load-start",
-            timeout=Duration.seconds(30),
+            cluster=cluster,
+            loader_role_arn=settings.loader_role_arn,
+            poll=settings.poll,
+            layer=layer,
+            log_retention=retention,
         ).function
-        access.allow(self.status_function, "neptune-db:GetLoaderJobStatus")
-        access.allow(self.start_function, "neptune-db:StartLoaderJob")
 
         self.workflow = BulkLoadWorkflow(
             self,
