@@ -200,9 +200,11 @@ def resolve_definition(
         If a token has no value (e.g. a function ARN was not given).
     """
     by_logical_id = dict(function_arns)
-    for info in find_functions(template).values():
-        if info.role in function_arns:
-            by_logical_id[info.logical_id] = function_arns[info.role]
+    # Keyed by logical id only, the template need not hold both functions (a user's own app).
+    if set(function_arns) & set(HANDLER_ROLES.values()):
+        for info in find_functions(template).values():
+            if info.role in function_arns:
+                by_logical_id[info.logical_id] = function_arns[info.role]
     pseudo = {**DEFAULT_PSEUDO, **(pseudo_parameters or {})}
     _, machine = state_machine_resource(template)
     definition = machine["Properties"]["DefinitionString"]

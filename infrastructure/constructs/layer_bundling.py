@@ -74,8 +74,12 @@ class PipLocalBundling:
         self._requirements = requirements
         self._pip_options = tuple(pip_options)
 
-    def try_bundle(self, output_dir: str, **_options: object) -> bool:
-        """Run pip; a failure raises with pip's own message (Docker is never tried instead)."""
+    def try_bundle(self, output_dir: str, options: BundlingOptions) -> bool:
+        """Run pip; a failure raises with pip's own message (Docker is never tried instead).
+
+        jsii passes the asset's bundling options as one positional argument; pip needs none.
+        """
+        del options
         command = pip_command(self._requirements, Path(output_dir) / "python", self._pip_options)
         result = subprocess.run(command, capture_output=True, text=True, check=False)
         if result.returncode != 0:

@@ -1,0 +1,97 @@
+"""The user-facing constructs: one cluster wires every function; the layer is bundled by pip."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+from aws_cdk import App, Stack
+from aws_cdk.assertions import Template
+
+from infrastructure import (
+    BulkLoadWorkflow,
+    NeptuneClusterRef,
+    NeptuneStartFunction,
+    NeptuneStatusFunction,
+)
+from infrastructure.constructs.layer_bundling import PipLocalBundling, pip_command
+
+CLUSTER = {
+    "endpoint": "my-cluster.cluster-abcdefghijkl.us-east-1.neptune.amazonaws.com",
+    "cluster_resource_id": "cluster-ABCDEFGHIJKLMNOPQRSTUVWXYZ",
+    "vpc_id": "vpc-0123456789abcdef0",
+    "subnet_ids": ["subnet-0123456789abcdef0"],
+    "security_group_id": "sg-0123456789abcdef0",
+}
+
+
+def scratch_stack() -> Stack:
+    # No bundling at synth: these tests look at the wiring, not at the layer's content.
+    return Stack(App(context={"aws:cdk:bundling-stacks": []}), "Scratch")
+
+
+def test_status_and_start_functions_share_one_cluster_wiring_and_one_layer() -> None:
+    stack = scratch_stack()
+    cluster = NeptuneClusterRef(stack, "Cluster", **CLUSTER)
+    status = NeptuneStatusFunction(stack, "Status", cluster=cluster)
+    start = NeptuneStartFunction(
+        stack,
+        "Start",
+        cluster=cluster,
+        loader_role_arn="arn:aws:iam::123456789012:role/NeptuneLoadFromS3",
+    )
+    BulkLoadWorkflow(stack, "Workflow", start_function=start, status_function=status)
+    template = Template.from_stack(stack)
+    template.resource_count_is("AWS::EC2::SecurityGroup", 1)
+    template.resource_count_is("AWS::EC2::SecurityGroupIngress", 1)
+    template.resource_count_is("AWS::Lambda::LayerVersion", 1)
+    template.resource_count_is("AWS::StepFunctions::StateMachine", 1)
+    functions = template.find_resources("AWS::Lambda::Function")
+    environments = {
+        props["Properties"]["Handler"]: props["Properties"]["Environment"]["Variables"]
+        for props in functions.values()
+    }
+    endpoint = f"https://{CLUSTER['endpoint']}:8182"
+    assert {env["NEPTUNE_ENDPOINT"] for env in environments.values()} == {endpoint}
+    assert "LOADER_IAM_ROLE_ARN" in environments["start_loader.handler.handler"]
+    assert "LOADER_IAM_ROLE_ARN" not in environments["loader_status.handler.handler"]
+
+
+@pytest.mark.parametrize(
+    ("prop", "value"),
+    [
+        ("endpoint", "https://my-cluster.example.com:8182"),
+        ("cluster_resource_id", "db-ABCDEFGHIJKLMN"),
+        ("vpc_id", "my-vpc"),
+        ("subnet_ids", ["subnet-0123456789abcdef0", "sn-1"]),
+        ("security_group_id", "0123456789abcdef0"),
+    ],
+)
+def test_a_malformed_cluster_value_is_refused_naming_the_prop(prop: str, value: object) -> None:
+    with pytest.raises(ValueError, match=rf"^{prop} must be"):
+        NeptuneClusterRef(scratch_stack(), "Cluster", **(CLUSTER | {prop: value}))
+
+
+def test_the_layer_is_installed_for_the_lambda_platform() -> None:
+    command = pip_command(Path("req.txt"), Path("out"))
+    assert command[:4] == [sys.executable, "-m", "pip", "install"]
+    joined = " ".join(command)
+    for option in (
+        "--platform manylinux2014_aarch64",
+        "--python-version 3.13",
+        "--implementation cp",
+        "--only-binary=:all:",
+        "--target out",
+        "-r req.txt",
+    ):
+        assert option in joined
+
+
+def test_a_failed_layer_install_says_how_to_bundle_offline(tmp_path: Path) -> None:
+    requirements = tmp_path / "requirements.txt"
+    requirements.write_text("no-such-package-for-this-test==1.0\n")
+    bundling = PipLocalBundling(requirements, ["--no-index", "--find-links", str(tmp_path)])
+    with pytest.raises(RuntimeError, match=r"PIP_NO_INDEX=1 PIP_FIND_LINKS=.*layer=") as raised:
+        bundling.try_bundle(str(tmp_path / "out"), None)  # type: ignore[arg-type]
+    assert "no-such-package-for-this-test" in str(raised.value)
