@@ -19,7 +19,7 @@ import subprocess
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import jsii
 from aws_cdk import AssetHashType, BundlingOptions, DockerImage, ILocalBundling, Stack
@@ -74,12 +74,11 @@ class PipLocalBundling:
         self._requirements = requirements
         self._pip_options = tuple(pip_options)
 
-    def try_bundle(self, output_dir: str, options: BundlingOptions) -> bool:
+    def try_bundle(self, output_dir: str, *_options: Any, **_keywords: Any) -> bool:
         """Run pip; a failure raises with pip's own message (Docker is never tried instead).
 
         jsii passes the asset's bundling options as one positional argument; pip needs none.
         """
-        del options
         command = pip_command(self._requirements, Path(output_dir) / "python", self._pip_options)
         result = subprocess.run(command, capture_output=True, text=True, check=False)
         if result.returncode != 0:

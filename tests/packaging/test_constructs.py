@@ -93,5 +93,5 @@ def test_a_failed_layer_install_says_how_to_bundle_offline(tmp_path: Path) -> No
     requirements.write_text("no-such-package-for-this-test==1.0\n")
     bundling = PipLocalBundling(requirements, ["--no-index", "--find-links", str(tmp_path)])
     with pytest.raises(RuntimeError, match=r"PIP_NO_INDEX=1 PIP_FIND_LINKS=.*layer=") as raised:
-        bundling.try_bundle(str(tmp_path / "out"), None)  # type: ignore[arg-type]
+        bundling.try_bundle(str(tmp_path / "out"))
     assert "no-such-package-for-this-test" in str(raised.value)
