@@ -56,7 +56,8 @@ def run(command: list[str], *, cwd: Path, env: dict[str, str]) -> str:
 
 @pytest.fixture(scope="module")
 def user_app(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], str]:
-    """The template of the README app's stack, and where the app imported the package from."""
+    """The template of the README app's stack, and where the app imported the package from
+    (and the installed distribution's metadata after the two)."""
     root = tmp_path_factory.mktemp("new-user")
     source, site, app_dir, wheels = (root / name for name in ("src", "site", "app", "wheels"))
     shutil.copytree(PROJECT_ROOT, source, ignore=NOT_BUILT_FROM, symlinks=True)
@@ -91,7 +92,8 @@ def user_app(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], 
     )
     run([sys.executable, "app.py"], cwd=app_dir, env=env)
     template = json.loads((app_dir / "cdk.out" / "MyNeptuneLoads.template.json").read_text())
-    return template, origin
+    [metadata] = site.glob("neptune_bulk_load_workflow-*.dist-info/METADATA")
+    return template, f"{origin}\n{metadata.read_text(encoding='utf-8')}"
 
 
 def resources(template: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:
@@ -116,11 +118,26 @@ def test_the_app_imports_the_installed_package_and_nothing_from_the_repository(
     user_app: tuple[dict[str, Any], str],
 ) -> None:
     _, origin = user_app
-    package_file, infrastructure, neptune_loader = origin.split()
+    package_file, infrastructure, neptune_loader = origin.splitlines()[0].split()
     assert "/site/neptune_bulk_load_workflow/" in package_file
     assert str(PROJECT_ROOT) not in package_file
     # Neither the checkout's package name nor the Lambdas' package leaks onto the user's path.
     assert (infrastructure, neptune_loader) == ("None", "None")
+
+
+def test_the_metadata_names_the_licence_and_the_cdk_ranges_requirements_txt_pins(
+    user_app: tuple[dict[str, Any], str],
+) -> None:
+    _, output = user_app
+    metadata = output.splitlines()
+    assert "License: Apache-2.0" in metadata
+    assert "License-File: LICENSE" in metadata
+    pins = re.findall(
+        r"^([\w-]+)==(\d+)\.([\d.]+)$", (PROJECT_ROOT / "requirements.txt").read_text(), re.M
+    )
+    for name, major, rest in pins:
+        if name != "cdk-nag":  # the app's own check; the constructs do not import it
+            assert f"Requires-Dist: {name}<{int(major) + 1},>={major}.{rest}" in metadata
 
 
 def test_the_status_function_may_reach_only_the_neptune_port(
