@@ -25,7 +25,7 @@ from ..setting_declarations import MAX_RESUBMITS, WORKFLOW_TIMEOUT
 from ..settings import PollSettings
 from .load_status_poller import LoadStatusPoller
 from .nag import acknowledge
-from .neptune_functions import NeptuneStartFunction, NeptuneStatusFunction
+from .neptune_functions import NeptuneStartFunction, NeptuneStatusFunction, as_function
 from .state_errors import (
     LAMBDA_INVALID_INPUT_ERROR,
     LAMBDA_SERVICE_ERRORS,
@@ -84,10 +84,8 @@ class BulkLoadWorkflow(Construct):
         lambda_retry: LambdaRetryPolicy | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
-        if isinstance(start_function, NeptuneStartFunction):
-            start_function = start_function.function
-        if isinstance(status_function, NeptuneStatusFunction):
-            status_function = status_function.function
+        start_function = as_function(start_function)
+        status_function = as_function(status_function)
         poll = poll or PollSettings()
         timeout = timeout or Duration.seconds(WORKFLOW_TIMEOUT.default)
         retry = lambda_retry or LambdaRetryPolicy()

@@ -1,8 +1,7 @@
 """A wait-and-check loop for one Neptune bulk load, as a reusable Step Functions fragment.
 
-Chain it after any state whose output holds a load id::
+Chain it after any state whose output holds a load id (``status``: a NeptuneStatusFunction)::
 
-    status = NeptuneStatusFunction(self, "LoadStatus", cluster=cluster)
     poller = LoadStatusPoller(self, "Poll", status_function=status, load_id_path="$.start.loadId")
     start_task.next(poller).next(sfn.Succeed(self, "Done", output_path="$.loadStatus"))
 
@@ -37,7 +36,7 @@ from ..setting_declarations import (
     POLL_MAX_CONSECUTIVE_RETRIES,
     POLL_MAX_TOTAL_WAIT,
 )
-from .neptune_functions import NeptuneStatusFunction
+from .neptune_functions import NeptuneStatusFunction, as_function
 from .poller_exits import LoopExits, loop_exits
 from .state_errors import (
     LAMBDA_INVALID_INPUT_ERROR,
@@ -61,9 +60,8 @@ class LoadStatusPoller(sfn.StateMachineFragment):
     everything else ends in a Fail state whose ``Error`` is one of the contract's names and whose
     ``Cause`` is the JSON of the last status object (or of ``$.poll`` with the Lambda error).
 
-    ``status_function`` is a :class:`NeptuneStatusFunction` (wired to its cluster by
-    construction), or a function built elsewhere that runs the same handler.
-
+    ``status_function``: a :class:`NeptuneStatusFunction` (wired to its cluster by construction)
+    or a function built elsewhere that runs the same handler.
     Attributes
     ----------
     load_failed
@@ -113,12 +111,9 @@ class LoadStatusPoller(sfn.StateMachineFragment):
             f"{self._prefix}WaitBeforeCheck",
             time=sfn.WaitTime.seconds_path("$.poll.nextWaitSeconds"),
         )
-        function = (
-            status_function.function
-            if isinstance(status_function, NeptuneStatusFunction)
-            else status_function
+        check = self._check(
+            as_function(status_function), load_id_path, max_checks=max_checks, total_wait=total_wait
         )
-        check = self._check(function, load_id_path, max_checks=max_checks, total_wait=total_wait)
         retry.apply(check, LAMBDA_SERVICE_ERRORS)
         check.add_catch(
             exits.invalid_input, errors=[LAMBDA_INVALID_INPUT_ERROR], result_path="$.poll.error"

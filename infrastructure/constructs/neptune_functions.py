@@ -188,6 +188,11 @@ class _NeptuneFunction(Construct):
         cluster.access.allow(self.function, action)
 
 
+def as_function(function: _NeptuneFunction | lambda_.IFunction) -> lambda_.IFunction:
+    """The Lambda function of a function construct, or ``function`` itself."""
+    return function.function if isinstance(function, _NeptuneFunction) else function
+
+
 class NeptuneStatusFunction(_NeptuneFunction):
     """The status Lambda: reads one load's status and says what to do next.
 
