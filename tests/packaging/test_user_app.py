@@ -58,6 +58,7 @@ def run(command: list[str], *, cwd: Path, env: dict[str, str]) -> str:
 def user_app(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], str]:
     """The template of the README app's stack, and where the app imported the package from
     (and the installed distribution's metadata after the two)."""
+    assert LAYER_SITE.is_dir(), "the prebuilt layer is missing: run `make install`"
     root = tmp_path_factory.mktemp("new-user")
     source, site, app_dir, wheels = (root / name for name in ("src", "site", "app", "wheels"))
     shutil.copytree(PROJECT_ROOT, source, ignore=NOT_BUILT_FROM, symlinks=True)
