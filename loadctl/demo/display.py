@@ -123,6 +123,8 @@ def check_line(status: dict[str, Any]) -> str:
     """One plain line for a check (no terminal needed): state, progress, time, next check."""
     facts = CheckFacts.of(status)
     parts = [facts.done_text(), facts.records_text(), f"elapsed {duration(facts.elapsed)}"]
+    if facts.state == "RETRY":  # nothing was read: its counters are zeros, not news
+        parts = ["the status could not be read this time"]
     if facts.next_wait is not None:
         parts.append(f"next check in {facts.next_wait:g} s")
     return f"{facts.state:<11} {facts.neptune:<24}  " + ", ".join(part for part in parts if part)
@@ -185,6 +187,11 @@ class LiveWatch:
     def show(self, status: dict[str, Any]) -> None:
         """Draw one check: percent when the estimate gives one, a moving bar otherwise."""
         facts = CheckFacts.of(status)
+        if facts.state == "RETRY":  # nothing was read: keep what the last check showed
+            state = f"RETRY ({facts.neptune}): will check again"
+            self._progress.update(self._task, state=state, next_check_at=None)
+            self._progress.refresh()
+            return
         known = facts.percent is not None or facts.state == "FAILED"
         self._progress.update(
             self._task,

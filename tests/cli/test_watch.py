@@ -113,6 +113,13 @@ def test_percent_and_eta_from_the_source_estimate_on_a_recording_console() -> No
     console = Console(file=io.StringIO(), force_terminal=True, width=80, color_system=None)
     answers = [
         running(37.4, expectedRecords=940, etaSeconds=125),
+        {
+            **running(None),
+            "state": "RETRY",
+            "neptuneStatus": None,
+            "reason": "THROTTLED",
+            "progress": {"totalRecords": 0, "totalTimeSpent": 0},  # zeros: nothing was read
+        },
         running(100.0, expectedRecords=940, etaSeconds=0) | {"nextWaitSeconds": 10},
         {**running(None), "state": "SUCCEEDED", "terminal": True, "nextWaitSeconds": None},
     ]
@@ -132,6 +139,11 @@ def test_percent_and_eta_from_the_source_estimate_on_a_recording_console() -> No
     assert code == EXIT_SUCCEEDED
     assert "37%, about 2 min 05 s left" in " ".join(shown)
     assert "348 of about 940 records, 12.0/s, elapsed 29 s, next check in 40 s" in shown
+    # A RETRY read nothing: the last counts stay on screen
+    assert f"Load {LOAD_ID}  RETRY (THROTTLED): will check again" in shown
+    assert shown[shown.index(f"Load {LOAD_ID}  RETRY (THROTTLED): will check again") + 2] == (
+        "348 of about 940 records, 12.0/s, elapsed 29 s"
+    )
     assert any("99%" in line for line in shown)  # Neptune has not said it is done yet
     assert f"{FULL_BAR} 100%" in shown[-2:]
 
@@ -153,8 +165,13 @@ def test_percent_and_eta_from_the_source_estimate_on_a_recording_console() -> No
             running(100.0, etaSeconds=3) | {"state": "FAILED", "terminal": True},
             "FAILED      LOAD_IN_PROGRESS          99%, 348 records, 12.0/s, elapsed 29 s",
         ),
+        (
+            running(None) | {"state": "RETRY", "neptuneStatus": None, "reason": "THROTTLED"},
+            "RETRY       THROTTLED                 the status could not be read this time, "
+            "next check in 40 s",
+        ),
     ],
-    ids=["estimate", "counts", "failed"],
+    ids=["estimate", "counts", "failed", "retry"],
 )
 def test_plain_line_per_check(status: dict[str, Any], line: str) -> None:
     assert check_line(status) == line
