@@ -83,7 +83,7 @@ class CheckFacts:
             state=state,
             neptune=str(status.get("neptuneStatus") or status.get("reason") or "-"),
             records=records,
-            expected_records=int(expected) if expected is not None else None,
+            expected_records=int(expected) if expected is not None and not terminal else None,
             percent=percent,
             eta_seconds=None if terminal else eta,
             rate=records / elapsed if elapsed > 0 else None,
@@ -98,13 +98,16 @@ class CheckFacts:
         )
 
     def done_text(self) -> str:
-        """``37%, about 2 min 10 s left`` with an estimate; ``files 1 of 3 loaded`` without."""
-        if self.percent is None:
-            return f"files {self.files_done} of {self.files} loaded" if self.files else ""
-        text = f"{self.percent:.0f}%"
+        """``37%, about 2 min 10 s left, files 1 of 3 loaded``: percent and time left when the
+        estimate gives them, and the files Neptune counted."""
+        parts = []
+        if self.percent is not None:
+            parts.append(f"{self.percent:.0f}%")
         if self.eta_seconds is not None:
-            text += f", about {duration(self.eta_seconds)} left"
-        return text
+            parts.append(f"about {duration(self.eta_seconds)} left")
+        if self.files:
+            parts.append(f"files {self.files_done} of {self.files} loaded")
+        return ", ".join(parts)
 
     def records_text(self) -> str:
         """``348 of about 940 records, 12.3/s, errors 2``."""

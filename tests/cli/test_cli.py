@@ -117,7 +117,7 @@ def test_watch_a_load_that_completes_exits_0(cli: Cli) -> None:
     lines = [line for line in run.out.splitlines() if line.startswith(("IN_PROGRESS", "SUCCEEDED"))]
     assert len(lines) == len(cli.waits) + 1 == cli.status_gets(load_id)
     assert lines[-1].startswith("SUCCEEDED   LOAD_COMPLETED")
-    assert f"100%, {GOOD_RECORDS} records" in lines[-1]
+    assert f"100%, files 3 of 3 loaded, {GOOD_RECORDS} records" in lines[-1]
     assert all("\x1b" not in line for line in run.out.splitlines())  # no terminal codes
     assert sum(cli.waits) >= GOOD_RECORDS / RECORDS_PER_SECOND
 

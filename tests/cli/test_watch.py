@@ -88,7 +88,7 @@ def test_watch_on_a_terminal_draws_rich_live_progress(terminal: Cli) -> None:
     assert run.code == EXIT_SUCCEEDED
     assert "\x1b[" in run.out  # drawn in place, not line by line
     assert f"Load {load_id}  SUCCEEDED (LOAD_COMPLETED)" in shown
-    assert f"{FULL_BAR} 100%" in shown
+    assert f"{FULL_BAR} 100%, files 3 of 3 loaded" in shown
     # Between checks: counts (the emulator gives no estimate), rate, elapsed and the countdown.
     details = re.compile(r"\d+ records, [\d.]+/s, elapsed .+, next check in \d+ s")
     assert any(details.fullmatch(line) for line in shown)
