@@ -36,6 +36,17 @@ NOT_BUILT_FROM = shutil.ignore_patterns(
     ".git", ".venv", "node_modules", "build", "cdk.out", "__pycache__", "*.egg-info", ".*_cache"
 )
 
+# Run in the user's folder: where the package comes from, whether the checkout's names leak, and
+# every module of it imported under the installed name (an import of `infrastructure.x` or of
+# `neptune_loader` in any of them fails here).
+IMPORT_EVERY_MODULE = """
+import importlib, importlib.util as u, pkgutil, neptune_bulk_load_workflow as p
+print(p.__file__, u.find_spec("infrastructure"), u.find_spec("neptune_loader"))
+for module in pkgutil.walk_packages(p.__path__, p.__name__ + "."):
+    if ".lambdas" not in module.name:
+        importlib.import_module(module.name)
+"""
+
 
 def readme_app() -> str:
     """The first Python code block of the README's section for users."""
@@ -81,16 +92,7 @@ def user_app(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], 
         "PIP_NO_INDEX": "1",
         "PIP_FIND_LINKS": str(wheels),
     }
-    origin = run(
-        [
-            sys.executable,
-            "-c",
-            "import importlib.util as u, neptune_bulk_load_workflow as p; "
-            "print(p.__file__, u.find_spec('infrastructure'), u.find_spec('neptune_loader'))",
-        ],
-        cwd=app_dir,
-        env=env,
-    )
+    origin = run([sys.executable, "-c", IMPORT_EVERY_MODULE], cwd=app_dir, env=env)
     run([sys.executable, "app.py"], cwd=app_dir, env=env)
     template = json.loads((app_dir / "cdk.out" / "MyNeptuneLoads.template.json").read_text())
     [metadata] = site.glob("neptune_bulk_load_workflow-*.dist-info/METADATA")
