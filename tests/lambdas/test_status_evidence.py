@@ -227,3 +227,187 @@ def test_long_non_ascii_errors_keep_at_least_one_sample_entry(
     assert result["errors"]["sample"][0]["errorCode"] == "PARSING_ERROR"
     assert result["errors"]["truncated"] is True
     assert len(result["failedFeeds"]) >= 1
+
+
+BROKEN = "s3://neptune-samples/broken/"
+
+
+def _broken_load(emulator: NeptuneLoaderEmulator, fail_on_error: str) -> str:
+    load_id = emulator.start_load({**REQUEST, "source": BROKEN, "failOnError": fail_on_error})
+    emulator.clock.advance(3600)
+    return load_id
+
+
+def test_record_errors_within_tolerance_succeed_with_neptunes_status_kept(
+    emulator: NeptuneLoaderEmulator, check_status: Callable[..., dict[str, Any]]
+) -> None:
+    # Given a load run with failOnError FALSE whose files have a few bad records
+    load_id = _broken_load(emulator, "FALSE")
+    request = {**REQUEST, "source": BROKEN, "failOnError": "FALSE"}
+    # When the workflow checks it with a tolerance of 10 record errors
+    result = check_status(
+        load_id, loadRequest={**request, "errorTolerance": {"maxRecordErrors": 10}}
+    )
+    # Then it is a success that says the errors were tolerated, with Neptune's status and errors
+    assert (result["state"], result["neptuneStatus"], result["reason"], result["terminal"]) == (
+        "SUCCEEDED",
+        "LOAD_FAILED",
+        "LOAD_FAILED_ERRORS_TOLERATED",
+        True,
+    )
+    assert result["errors"]["fetched"] == 6
+    assert result["errors"]["sample"]
+    assert result["failedFeeds"]
+    assert "tolerance" in result["message"]
+
+
+@pytest.mark.parametrize(
+    ("fail_on_error", "options"),
+    [
+        # No tolerance: today's behaviour.
+        ("FALSE", {"loadRequest": {"failOnError": "FALSE"}}),
+        ("FALSE", {"loadRequest": {"failOnError": False, "errorTolerance": None}}),
+        # More errors than tolerated, by count and by share of the records.
+        ("FALSE", {"failOnError": "FALSE", "errorTolerance": {"maxRecordErrors": 5}}),
+        ("FALSE", {"failOnError": "FALSE", "errorTolerance": {"maxErrorShare": 0.0001}}),
+        # Both limits set: both must hold.
+        (
+            "FALSE",
+            {
+                "failOnError": "FALSE",
+                "errorTolerance": {"maxRecordErrors": 9, "maxErrorShare": 1e-4},
+            },
+        ),
+        # failOnError TRUE (or not known: Neptune's default) stops at the first bad record: the
+        # rest of the data was never loaded, whatever the tolerance.
+        ("TRUE", {"loadRequest": {"errorTolerance": {"maxRecordErrors": 1000}}}),
+        ("FALSE", {"errorTolerance": {"maxRecordErrors": 1000}}),
+    ],
+)
+def test_record_errors_are_a_failure_outside_tolerance(
+    emulator: NeptuneLoaderEmulator,
+    check_status: Callable[..., dict[str, Any]],
+    fail_on_error: str,
+    options: dict[str, Any],
+) -> None:
+    load_id = _broken_load(emulator, fail_on_error)
+    result = check_status(load_id, **options)
+    assert (result["state"], result["neptuneStatus"], result["reason"]) == (
+        "FAILED",
+        "LOAD_FAILED",
+        "LOAD_FAILED",
+    )
+
+
+def test_the_deployment_tolerance_applies_and_a_request_overrides_it(
+    monkeypatch: pytest.MonkeyPatch,
+    emulator: NeptuneLoaderEmulator,
+    check_status: Callable[..., dict[str, Any]],
+) -> None:
+    from loader_status import handler as status_module
+
+    monkeypatch.setenv("STATUS_TOLERATED_ERRORS_PER_MILLION", "500000")  # half the records
+    status_module._settings.cache_clear()
+    status_module._checker.cache_clear()
+    load_id = _broken_load(emulator, "FALSE")
+    tolerated = check_status(load_id, loadRequest={"failOnError": "FALSE"})
+    assert tolerated["reason"] == "LOAD_FAILED_ERRORS_TOLERATED"
+    overridden = check_status(
+        load_id, loadRequest={"failOnError": "FALSE", "errorTolerance": {"maxRecordErrors": 1}}
+    )
+    assert overridden["state"] == "FAILED"
+
+
+@pytest.mark.parametrize(
+    ("feed_count", "failed_feeds", "logs"),
+    [
+        # A feed that failed for another cause than record errors.
+        (
+            [{"LOAD_FAILED": 1}, {"LOAD_S3_READ_ERROR": 1}],
+            [
+                {"fullUri": "s3://b/a", "status": "LOAD_FAILED", "parsingErrors": 2},
+                {"fullUri": "s3://b/b", "status": "LOAD_S3_READ_ERROR"},
+            ],
+            [{"errorCode": "PARSING_ERROR", "errorMessage": "bad", "fileName": "s3://b/a"}],
+        ),
+        # A failed feed without record errors.
+        (
+            [{"LOAD_FAILED": 2}],
+            [
+                {"fullUri": "s3://b/a", "status": "LOAD_FAILED", "parsingErrors": 2},
+                {"fullUri": "s3://b/b", "status": "LOAD_FAILED"},
+            ],
+            [{"errorCode": "PARSING_ERROR", "errorMessage": "bad", "fileName": "s3://b/a"}],
+        ),
+        # An error log entry that is not about a record.
+        (
+            [{"LOAD_FAILED": 1}],
+            [{"fullUri": "s3://b/a", "status": "LOAD_FAILED", "parsingErrors": 2}],
+            [{"errorCode": "OUT_OF_MEMORY_ERROR", "errorMessage": "oom", "fileName": "s3://b/a"}],
+        ),
+        # Files not run yet (Neptune cancelled the rest).
+        (
+            [{"LOAD_FAILED": 1}, {"LOAD_NOT_STARTED": 1}],
+            [{"fullUri": "s3://b/a", "status": "LOAD_FAILED", "parsingErrors": 2}],
+            [{"errorCode": "PARSING_ERROR", "errorMessage": "bad", "fileName": "s3://b/a"}],
+        ),
+    ],
+)
+def test_only_record_errors_are_ever_tolerated(
+    emulator: NeptuneLoaderEmulator,
+    check_status: Callable[..., dict[str, Any]],
+    feed_count: list[dict[str, int]],
+    failed_feeds: list[dict[str, Any]],
+    logs: list[dict[str, Any]],
+) -> None:
+    load_id = emulator.put_load(
+        status="LOAD_FAILED",
+        overall={"totalRecords": 1000, "parsingErrors": 2},
+        feed_count=feed_count,
+        failed_feeds=failed_feeds,
+        error_logs=logs,
+    )
+    options = {"failOnError": "FALSE", "errorTolerance": {"maxRecordErrors": 100}}
+    assert check_status(load_id, **options)["state"] == "FAILED"
+    # The same load with only record-error evidence is tolerated.
+    clean = emulator.put_load(
+        status="LOAD_FAILED",
+        overall={"totalRecords": 1000, "parsingErrors": 2},
+        feed_count=[{"LOAD_COMPLETED": 1}, {"LOAD_FAILED": 1}],
+        failed_feeds=[failed_feeds[0]],
+        error_logs=[{"errorCode": "PARSING_ERROR", "errorMessage": "bad", "fileName": "a"}],
+    )
+    assert check_status(clean, **options)["reason"] == "LOAD_FAILED_ERRORS_TOLERATED"
+
+
+def test_tolerated_errors_need_complete_evidence(
+    emulator: NeptuneLoaderEmulator, check_status: Callable[..., dict[str, Any]]
+) -> None:
+    load_id = _broken_load(emulator, "FALSE")
+    _throttle_detail_calls(emulator)
+    options = {"failOnError": "FALSE", "errorTolerance": {"maxRecordErrors": 10}}
+    result = check_status(load_id, **options)
+    assert (result["state"], result["reason"]) == ("RETRY", "EVIDENCE_INCOMPLETE")
+    _stop_faults(emulator)
+    assert check_status(load_id, **options)["reason"] == "LOAD_FAILED_ERRORS_TOLERATED"
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"errorTolerance": {"maxRecordErrors": -1}},
+        {"errorTolerance": {"maxErrorShare": 2}},
+        {"errorTolerance": {"maxErrorShare": "0.1"}},
+        {"errorTolerance": {"other": 1}},
+        {"errorTolerance": 5},
+        {"failOnError": "maybe"},
+        {"loadRequest": "x"},
+    ],
+)
+def test_bad_tolerance_options_are_invalid_input(
+    check_status: Callable[..., dict[str, Any]], options: dict[str, Any]
+) -> None:
+    from neptune_loader.exceptions import InvalidInputError
+
+    with pytest.raises(InvalidInputError):
+        check_status("ef478d76-d9da-4d94-8ff1-08d9d4863aa5", **options)

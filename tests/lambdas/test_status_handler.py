@@ -141,10 +141,13 @@ def test_a_broken_file_fails_with_neptune_style_error_details(
     emulator.clock.advance(3600)
     result = check_status(load_id)
     assert_contract_shape(result)
-    assert (
-        result["state"] == "SUCCEEDED"
-    )  # failOnError FALSE: Neptune completes and skips bad records
-    assert result["reason"] == "LOAD_COMPLETED_WITH_ERRORS"
+    # failOnError FALSE: Neptune skips bad records, their files fail and the load with them
+    # (issue 11); without a record-error tolerance that is a failure, not to be resumed.
+    assert (result["state"], result["neptuneStatus"], result["retryable"]) == (
+        "FAILED",
+        "LOAD_FAILED",
+        False,
+    )
     assert result["errors"]["fetched"] >= 1
     assert all(entry["fileName"].startswith(BROKEN) for entry in result["errors"]["sample"])
 
