@@ -97,7 +97,9 @@ def cmd_status(args: argparse.Namespace) -> int:
         event.update(includeErrors=True, page=args.page, errorsPerPage=args.errors_per_page)
     status = dict(checker.check_event(event))
     print(to_json(status) if args.json else format_status(status))
-    return EXIT_SUCCEEDED if status["state"] != "FAILED" else EXIT_LOAD_FAILED
+    # A status that cannot be read (UNAVAILABLE) is not a failed load: its own exit code.
+    exits = {"FAILED": EXIT_LOAD_FAILED, "UNAVAILABLE": EXIT_STATUS_UNAVAILABLE}
+    return exits.get(str(status["state"]), EXIT_SUCCEEDED)
 
 
 def cmd_watch(args: argparse.Namespace) -> int:

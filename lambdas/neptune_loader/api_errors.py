@@ -116,7 +116,7 @@ def reason_code(name: str) -> str:
             name = name[: -len(suffix)]
             break
     snake = re.sub(r"[^A-Za-z0-9]+", "_", _CAMEL_BOUNDARY.sub("_", name)).strip("_").upper()
-    return snake[:MAX_CODE_CHARS].rstrip("_") or "UNKNOWN_ERROR"
+    return snake[:MAX_CODE_CHARS].rstrip("_") or "UNKNOWN_API_ERROR"
 
 
 def _clip(text: str, limit: int = MAX_MESSAGE_CHARS) -> str:
@@ -177,8 +177,9 @@ def classify_api_error(error: Exception) -> ApiFailure:
     if isinstance(error, BotoCoreError):
         return ApiFailure(
             transient=False,
-            reason=reason_code(type(error).__name__),
-            message=f"The status request could not be made: {_clip(str(error))}",
+            reason="REQUEST_NOT_SENT",
+            message=f"The status request could not be made ({type(error).__name__}: "
+            f"{_clip(str(error))}); fix the function's configuration.",
             code=type(error).__name__,
             refused=True,
         )
@@ -219,9 +220,11 @@ def _classify_client_error(error: ClientError) -> ApiFailure:
         )
     else:
         fix = "fix what Neptune names (endpoint, engine version, instance state), then check again"
+    # A 403 without an error code is an access denial.
+    refusal = "AccessDenied" if http_status == 403 and code in ("", "403") else code
     return ApiFailure(
         transient=False,
-        reason=reason_code(code or str(http_status or "")),
+        reason=reason_code(refusal or str(http_status or "")),
         message=f"Neptune refused to read the load's status ({code or http_status}: {detail}); "
         f"the load may still be running: {fix}.",
         code=code,

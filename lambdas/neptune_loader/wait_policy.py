@@ -111,7 +111,10 @@ class WaitPolicy:
     max_floor_wait: int = MAX_FLOOR_WAIT_SECONDS
 
     def clamp(self, seconds: float) -> int:
-        """Round and bound a wait to [min_wait, max_wait]."""
+        """Round and bound a wait to [min_wait, max_wait] (an infinite estimate, from huge
+        untrusted times and counts, is the longest wait)."""
+        if not math.isfinite(seconds):
+            return self.max_wait if seconds > 0 else self.min_wait
         return max(self.min_wait, min(self.max_wait, round(seconds)))
 
     @property

@@ -213,7 +213,10 @@ def test_any_api_error_is_retry_or_failed_never_success(
     result = api_failure_output(LOAD_ID, failure, WaitPolicy(), consecutive_retries=retries)
     _record("any API error -> status object", result, truth_completed=False)
     assert_contract(result)
-    assert result["state"] in ("RETRY", "FAILED")
+    # Never a success; a refusal is UNAVAILABLE (the status is unknown), not a failed load.
+    assert result["state"] in ("RETRY", "FAILED", "UNAVAILABLE")
+    if result["state"] == "FAILED":
+        assert result["reason"] == "LOAD_ID_NOT_FOUND"
     if status >= 500 or status == 429:
         assert result["state"] == "RETRY"
     # the error detail is never lost: its start survives in the message
