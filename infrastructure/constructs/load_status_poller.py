@@ -12,6 +12,9 @@ maximum total wait, maximum consecutive ``RETRY`` results), and the checks bound
 synth against the Step Functions history limit. Each check sends the loop's bounds and the seconds
 waited so far, so the status Lambda's wait policy can keep the check bound from ever firing before
 the total-wait bound (a legitimately running load is never cut off by the loop's check count).
+
+Over 300 lines on purpose: one fragment whose states (check, router, counters, bounds) are read
+together; its exits live in ``poller_exits``.
 """
 
 from __future__ import annotations
