@@ -22,26 +22,39 @@ FAIL_ERRORS = (
     ERROR_INVALID_INPUT,
 )
 
-# The status object's ``state``: IN_PROGRESS, SUCCEEDED, FAILED, RETRY (a str enum).
+# The status object's ``state`` (a str enum): IN_PROGRESS, SUCCEEDED, FAILED, RETRY, UNAVAILABLE.
 State = lambda_statuses.State
 STATES = tuple(state.value for state in State)
 
-# ``reason`` values from Neptune's load status: each documented status, a completed load that
-# skipped records, and a status this code does not know.
+# ``reason`` values from Neptune's load status: each documented status, and the verdicts the
+# status check adds (skipped records, tolerated record errors, evidence not read, unknown status).
 NEPTUNE_STATUS_REASONS = (
     *lambda_statuses.STATUS_TABLE,
     lambda_statuses.COMPLETED_WITH_ERRORS,
+    lambda_statuses.FAILED_ERRORS_TOLERATED,
+    lambda_statuses.EVIDENCE_INCOMPLETE,
+    lambda_statuses.UNREADABLE_COUNTERS,
     lambda_statuses.UNKNOWN_STATUS,
 )
-# ``reason`` values of a status call that failed, with a fixed name (others carry Neptune's error
-# code or ``HTTP_<status>``, see docs/contract.md). The errors module
+# ``reason`` values of a status call that failed, with a fixed name (an error answer's code is
+# passed on in UPPER_SNAKE_CASE, see docs/contract.md). The errors module
 # (lambdas/neptune_loader/api_errors.py) needs botocore, so it cannot be read here; a test pins
 # these names to what it emits.
 LOAD_ID_NOT_FOUND = "LOAD_ID_NOT_FOUND"
 CONNECTION_ERROR = "CONNECTION_ERROR"
 UNREADABLE_RESPONSE = "UNREADABLE_RESPONSE"
-# Not yet in the contract's naming style (docs/contract.md names it NO_CREDENTIALS).
-NO_CREDENTIALS = "NoCredentialsError"
-CALL_FAILURE_REASONS = (LOAD_ID_NOT_FOUND, CONNECTION_ERROR, UNREADABLE_RESPONSE, NO_CREDENTIALS)
+NO_CREDENTIALS = "NO_CREDENTIALS"
+REQUEST_NOT_SENT = "REQUEST_NOT_SENT"
+ACCESS_DENIED = "ACCESS_DENIED"
+UNKNOWN_API_ERROR = "UNKNOWN_API_ERROR"
+CALL_FAILURE_REASONS = (
+    LOAD_ID_NOT_FOUND,
+    CONNECTION_ERROR,
+    UNREADABLE_RESPONSE,
+    NO_CREDENTIALS,
+    REQUEST_NOT_SENT,
+    ACCESS_DENIED,
+    UNKNOWN_API_ERROR,
+)
 
 REASONS = (*NEPTUNE_STATUS_REASONS, *CALL_FAILURE_REASONS)

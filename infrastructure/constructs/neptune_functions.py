@@ -169,6 +169,8 @@ class _NeptuneFunction(Construct):
             "STATUS_MIN_WAIT_SECONDS": str(poll.status_min_wait_seconds),
             "STATUS_MAX_WAIT_SECONDS": str(poll.status_max_wait_seconds),
             "STATUS_MAX_ERRORS_FETCHED": str(poll.status_max_errors_fetched),
+            "STATUS_TOLERATED_RECORD_ERRORS": str(poll.status_tolerated_record_errors),
+            "STATUS_TOLERATED_ERRORS_PER_MILLION": str(poll.status_tolerated_errors_per_million),
             **extra_environment,
         }
         # "Default": the function keeps the logical id it has when built directly in a stack.
