@@ -1,6 +1,8 @@
 """Validate a Neptune loader request (POST /loader, documented camelCase keys) before sending it.
 
 Every problem raises `InvalidInputError` naming the field, so nothing malformed reaches Neptune.
+A key whose value is JSON ``null`` counts as absent (so a deployment default applies). Options that
+only some formats take (docs/reference/neptune-loader-api.md §3.1) are refused for the others.
 """
 
 from __future__ import annotations
@@ -31,10 +33,24 @@ MAX_SOURCE_CHARS = 1024
 # Generous for real values, small enough that the request always fits the workflow's state.
 MAX_PARSER_VALUE_CHARS = 1024
 MAX_ROLE_CHAIN = 10
+RDF_FORMATS = ("ntriples", "nquads", "rdfxml", "turtle")
+# Which formats take each format-specific option (§3.1 of the loader API reference): the parser
+# settings namedGraphUri/baseUri are RDF settings, allowEmptyStrings is for the property-graph CSV
+# formats, updateSingleCardinalityProperties is "not supported for openCypher" and
+# userProvidedEdgeIds is "openCypher only".
+FORMATS_TAKING = {
+    "parserConfiguration.namedGraphUri": RDF_FORMATS,
+    "parserConfiguration.baseUri": RDF_FORMATS,
+    "parserConfiguration.allowEmptyStrings": ("csv", "opencypher"),
+    "updateSingleCardinalityProperties": ("csv", *RDF_FORMATS),
+    "userProvidedEdgeIds": ("opencypher",),
+}
 
 _S3_URI = re.compile(
-    r"^(s3://[a-z0-9][a-z0-9.\-]{1,61}[a-z0-9](/\S*)?"
-    r"|https://s3(\.[a-z0-9-]+)?\.amazonaws\.com(\.cn)?/[a-z0-9][a-z0-9.\-]{1,61}[a-z0-9](/\S*)?)$"
+    # S3 keys may contain spaces (and any other printable character); control characters never.
+    r"^(s3://[a-z0-9][a-z0-9.\-]{1,61}[a-z0-9](/[^\x00-\x1f\x7f]*)?"
+    r"|https://s3(\.[a-z0-9-]+)?\.amazonaws\.com(\.cn)?/[a-z0-9][a-z0-9.\-]{1,61}[a-z0-9]"
+    r"(/[^\x00-\x1f\x7f]*)?)$"
 )
 _ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$")
 _REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$")
@@ -83,6 +99,8 @@ def validate_loader_request(
         raise InvalidInputError(
             f"the loader request must be a JSON object, got {type(request).__name__}"
         )
+    # JSON null means "not given": the documented default (or the deployment's) applies.
+    request = {key: value for key, value in request.items() if value is not None}
     unknown = sorted(str(key) for key in request if key not in KNOWN_KEYS)
     if unknown:
         raise InvalidInputError(
@@ -164,7 +182,19 @@ def validate_loader_request(
             validate_load_id(item, f"dependencies[{index}]")
             for index, item in enumerate(dependencies)
         ]
+    _check_format_options(sent)
     return sent
+
+
+def _check_format_options(sent: dict[str, Any]) -> None:
+    """Refuse an option the request's format does not take, naming the option and the format."""
+    given = set(sent) | {f"parserConfiguration.{key}" for key in sent.get("parserConfiguration", {})}
+    for option, formats in FORMATS_TAKING.items():
+        if option in given and sent["format"] not in formats:
+            raise InvalidInputError(
+                f"{option} does not apply to format {sent['format']}: it is for "
+                f"{', '.join(formats)} only; remove it"
+            )
 
 
 def to_boto3_kwargs(request: dict[str, Any]) -> dict[str, Any]:
