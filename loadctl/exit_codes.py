@@ -29,5 +29,6 @@ ERROR_EXIT_CODES = {
     "ConfigurationError": EXIT_USAGE,
     "NeptuneRequestRejected": EXIT_START_REJECTED,
     "NeptuneTransientError": EXIT_START_TRANSIENT,
+    "NeptuneLoadQueueFull": EXIT_START_TRANSIENT,  # nothing started: try again when the queue drains
     "NeptuneStartOutcomeUnknown": EXIT_START_OUTCOME_UNKNOWN,
 }

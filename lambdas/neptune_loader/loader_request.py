@@ -146,27 +146,7 @@ def validate_loader_request(
 
     parser = request.get("parserConfiguration")
     if parser is not None:
-        if not isinstance(parser, dict):
-            raise InvalidInputError("parserConfiguration must be an object of strings")
-        bad = sorted(str(key) for key in parser if key not in PARSER_KEYS)
-        if bad:
-            raise InvalidInputError(
-                f"parserConfiguration has unknown keys {', '.join(bad)[:200]} "
-                f"(accepted: {', '.join(PARSER_KEYS)})"
-            )
-        if not all(isinstance(value, str | bool) for value in parser.values()):
-            raise InvalidInputError("parserConfiguration values must be strings")
-        long = sorted(
-            k for k, v in parser.items() if isinstance(v, str) and len(v) > MAX_PARSER_VALUE_CHARS
-        )
-        if long:
-            raise InvalidInputError(
-                f"parserConfiguration {', '.join(long)} is longer than {MAX_PARSER_VALUE_CHARS} characters"
-            )
-        sent["parserConfiguration"] = {
-            key: (str(value).lower() if isinstance(value, bool) else value)
-            for key, value in parser.items()
-        }
+        sent["parserConfiguration"] = _parser_configuration(parser)
 
     dependencies = request.get("dependencies")
     if dependencies is not None:
@@ -188,13 +168,40 @@ def validate_loader_request(
 
 def _check_format_options(sent: dict[str, Any]) -> None:
     """Refuse an option the request's format does not take, naming the option and the format."""
-    given = set(sent) | {f"parserConfiguration.{key}" for key in sent.get("parserConfiguration", {})}
+    given = set(sent) | {
+        f"parserConfiguration.{key}" for key in sent.get("parserConfiguration", {})
+    }
     for option, formats in FORMATS_TAKING.items():
         if option in given and sent["format"] not in formats:
             raise InvalidInputError(
                 f"{option} does not apply to format {sent['format']}: it is for "
                 f"{', '.join(formats)} only; remove it"
             )
+
+
+def _parser_configuration(parser: object) -> dict[str, str]:
+    """``parserConfiguration`` as Neptune takes it: known keys, string values (booleans lowered)."""
+    if not isinstance(parser, dict):
+        raise InvalidInputError("parserConfiguration must be an object of strings")
+    bad = sorted(str(key) for key in parser if key not in PARSER_KEYS)
+    if bad:
+        raise InvalidInputError(
+            f"parserConfiguration has unknown keys {', '.join(bad)[:200]} "
+            f"(accepted: {', '.join(PARSER_KEYS)})"
+        )
+    if not all(isinstance(value, str | bool) for value in parser.values()):
+        raise InvalidInputError("parserConfiguration values must be strings")
+    long = sorted(
+        k for k, v in parser.items() if isinstance(v, str) and len(v) > MAX_PARSER_VALUE_CHARS
+    )
+    if long:
+        raise InvalidInputError(
+            f"parserConfiguration {', '.join(long)} is longer than {MAX_PARSER_VALUE_CHARS} characters"
+        )
+    return {
+        key: (str(value).lower() if isinstance(value, bool) else value)
+        for key, value in parser.items()
+    }
 
 
 def to_boto3_kwargs(request: dict[str, Any]) -> dict[str, Any]:

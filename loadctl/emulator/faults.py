@@ -138,7 +138,9 @@ class Fault:
         path_prefix: str | None = None,
     ) -> Fault:
         """Act on the request (a start creates its load), then answer with this error instead."""
-        fault = cls.error(status, code, message, times=times, method=method, path_prefix=path_prefix)
+        fault = cls.error(
+            status, code, message, times=times, method=method, path_prefix=path_prefix
+        )
         fault.after_handling = True
         return fault
 

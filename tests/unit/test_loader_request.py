@@ -177,8 +177,6 @@ def test_options_for_other_formats_are_refused_naming_the_field(
         ("opencypher", {"userProvidedEdgeIds": False}),
     ],
 )
-def test_options_for_their_own_format_are_sent(
-    data_format: str, option: dict[str, object]
-) -> None:
+def test_options_for_their_own_format_are_sent(data_format: str, option: dict[str, object]) -> None:
     sent = validate({**GOOD, "format": data_format, **option})
     assert set(option) <= set(sent)
