@@ -190,6 +190,15 @@ MAX_RESUBMITS = Integer(
     high=10,
     doc="resubmissions with mode `RESUME` after a `retryable` failure",
 )
+START_QUEUE_FULL_RETRIES = Integer(
+    key="startQueueFullRetries",
+    default=8,
+    low=0,
+    high=20,
+    doc="times a start that Neptune refuses because its queue of 64 loads is full is sent again "
+    "(waits of up to 60 s, doubling to at most 900 s: up to 75 min at the default), then the "
+    "workflow fails as `NeptuneLoadFailed`",
+)
 WORKFLOW_TIMEOUT = Integer(
     key="workflowTimeoutSeconds",
     # The poll loop's named bound (36 h) fires first; checks and transitions add real time.
@@ -233,6 +242,7 @@ DECLARATIONS: tuple[Declaration, ...] = (
     STATUS_MAX_WAIT,
     STATUS_MAX_ERRORS_FETCHED,
     MAX_RESUBMITS,
+    START_QUEUE_FULL_RETRIES,
     WORKFLOW_TIMEOUT,
     LOG_RETENTION,
     ALARM_TOPIC_ARN,

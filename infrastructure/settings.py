@@ -56,6 +56,7 @@ class Settings:
     loader_role_arn: str | None = None
     poll: PollSettings = PollSettings()
     max_resubmits: int = declared.MAX_RESUBMITS.default
+    start_queue_full_retries: int = declared.START_QUEUE_FULL_RETRIES.default
     workflow_timeout_seconds: int = declared.WORKFLOW_TIMEOUT.default
     log_retention_days: int = declared.LOG_RETENTION.default
     alarm_topic_arn: str | None = None
@@ -116,6 +117,7 @@ class Settings:
             loader_role_arn=reader.optional_text(declared.LOADER_ROLE_ARN),
             poll=poll,
             max_resubmits=reader.integer(declared.MAX_RESUBMITS),
+            start_queue_full_retries=reader.integer(declared.START_QUEUE_FULL_RETRIES),
             workflow_timeout_seconds=reader.integer(declared.WORKFLOW_TIMEOUT),
             log_retention_days=reader.choice(declared.LOG_RETENTION),
             alarm_topic_arn=reader.optional_text(declared.ALARM_TOPIC_ARN),

@@ -119,10 +119,18 @@ class BulkLoadStack(Stack):
             description="Starts a Neptune bulk load",
             environment=start_env,
             service_name="neptune-load-start",
-            timeout=Duration.seconds(30),
+            # A look for an earlier attempt's load (<= 10 s), the start (<= 25 s) and, when its
+            # answer is lost, a look for the load it may have created (<= 10 s).
+            timeout=Duration.seconds(60),
         ).function
         access.allow(self.status_function, "neptune-db:GetLoaderJobStatus")
-        access.allow(self.start_function, "neptune-db:StartLoaderJob")
+        # Listing and reading loads lets a start find the load an unanswered start created.
+        access.allow(
+            self.start_function,
+            "neptune-db:StartLoaderJob",
+            "neptune-db:ListLoaderJobs",
+            "neptune-db:GetLoaderJobStatus",
+        )
 
         self.workflow = BulkLoadWorkflow(
             self,
@@ -131,6 +139,7 @@ class BulkLoadStack(Stack):
             status_function=self.status_function,
             poll=settings.poll,
             max_resubmits=settings.max_resubmits,
+            start_queue_full_retries=settings.start_queue_full_retries,
             timeout=Duration.seconds(settings.workflow_timeout_seconds),
             log_retention=retention,
         )

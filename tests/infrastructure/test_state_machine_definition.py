@@ -140,13 +140,63 @@ def test_start_errors_map_to_contract_errors(definition: dict[str, Any]) -> None
     states = _states(definition)
     start = states["StartLoad"]
     assert start["Resource"] == START_ARN
-    assert start["InputPath"] == "$.request"
-    targets = {c["ErrorEquals"][0]: states[c["Next"]]["Error"] for c in start["Catch"]}
+    # The request, and the attempt that lets the Lambda adopt a load an earlier try started.
+    assert start["Parameters"] == {"request.$": "$.request", "attempt.$": "$.attempt"}
+    (catch,) = start["Catch"]
+    assert (catch["ErrorEquals"], catch["ResultPath"]) == (["States.ALL"], "$.startError")
+    route = states[catch["Next"]]
+    # A failed resubmission goes first to the exit that keeps the original failure (issue 11).
+    resubmit_failed = route["Choices"][0]
+    assert resubmit_failed == {
+        "Variable": "$.previous",
+        "IsPresent": True,
+        "Next": "CollectResubmitFailure",
+    }
+    targets = {c["StringEquals"]: states[c["Next"]]["Error"] for c in route["Choices"][1:]}
     assert targets == {
         "InvalidInputError": "InvalidInput",
         "NeptuneRequestRejected": "NeptuneLoadFailed",
-        "States.ALL": "NeptuneStatusUnavailable",
+        "NeptuneLoadQueueFull": "NeptuneLoadFailed",
     }
+    assert states[route["Default"]]["Error"] == "NeptuneStatusUnavailable"
+    for choice in route["Choices"][1:]:
+        assert choice["Variable"] == "$.startError.Error"
+
+
+def test_a_failed_resubmission_keeps_the_original_failure_in_the_cause(
+    definition: dict[str, Any],
+) -> None:
+    states = _states(definition)
+    resubmit = states["PrepareResubmit"]["Parameters"]
+    assert resubmit["previous.$"] == "$.loadStatus"
+    assert resubmit["attempt"] == {
+        "since.$": "$$.State.EnteredTime",
+        "previousLoadId.$": "$.start.loadId",
+    }
+    collect = states["CollectResubmitFailure"]
+    assert collect["Parameters"] == {
+        "failure.$": "$.previous",
+        "start": {"resubmitError.$": "$.startError"},
+    }
+    describe = states[collect["Next"]]
+    assert describe["Parameters"]["cause.$"] == (
+        "States.JsonToString(States.JsonMerge($.failure, $.start, false))"
+    )
+    assert states[describe["Next"]] == {
+        "Type": "Fail",
+        "Error": "NeptuneLoadFailed",
+        "CausePath": "$.cause",
+    }
+
+
+def test_a_full_queue_is_waited_out_within_the_declared_bound(
+    definition: dict[str, Any], settings: Settings
+) -> None:
+    retriers = {r["ErrorEquals"][0]: r for r in _states(definition)["StartLoad"]["Retry"]}
+    queue_full = retriers["NeptuneLoadQueueFull"]
+    assert queue_full["MaxAttempts"] == settings.start_queue_full_retries
+    assert queue_full["IntervalSeconds"] >= 60
+    assert queue_full["JitterStrategy"] == "FULL"
 
 
 def test_fail_states_use_contract_errors_and_plain_cause_paths(definition: dict[str, Any]) -> None:
@@ -346,3 +396,4 @@ def test_placeholder_arns_are_named_after_logical_ids(template: Template) -> Non
 def test_a_folder_without_a_cloud_assembly_is_refused(tmp_path: Path) -> None:
     with pytest.raises(DefinitionError, match="make synth"):
         load_template(tmp_path)
+
