@@ -396,4 +396,3 @@ def test_placeholder_arns_are_named_after_logical_ids(template: Template) -> Non
 def test_a_folder_without_a_cloud_assembly_is_refused(tmp_path: Path) -> None:
     with pytest.raises(DefinitionError, match="make synth"):
         load_template(tmp_path)
-
