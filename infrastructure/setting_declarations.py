@@ -17,7 +17,10 @@ from infrastructure.poll_limits import (
     HISTORY_EVENT_LIMIT,
     MIN_CHECKS,
     MIN_CONSECUTIVE_RETRIES,
+    QUEUE_FULL_INTERVAL_SECONDS,
+    QUEUE_FULL_MAX_DELAY_SECONDS,
     START_TASK_ALLOWANCE_SECONDS,
+    queue_full_wait_seconds,
 )
 from neptune_loader import defaults as lambda_defaults
 
@@ -192,12 +195,13 @@ MAX_RESUBMITS = Integer(
 )
 START_QUEUE_FULL_RETRIES = Integer(
     key="startQueueFullRetries",
-    default=8,
+    default=4,
     low=0,
     high=20,
     doc="times a start that Neptune refuses because its queue of 64 loads is full is sent again "
-    "(waits of up to 60 s, doubling to at most 900 s: up to 75 min at the default), then the "
-    "workflow fails as `NeptuneLoadFailed`",
+    f"(waits of up to {QUEUE_FULL_INTERVAL_SECONDS} s, doubling to at most "
+    f"{QUEUE_FULL_MAX_DELAY_SECONDS} s: up to {queue_full_wait_seconds(4) // 60} min at the "
+    "default), then the workflow fails as `NeptuneLoadFailed`",
 )
 WORKFLOW_TIMEOUT = Integer(
     key="workflowTimeoutSeconds",
@@ -207,7 +211,8 @@ WORKFLOW_TIMEOUT = Integer(
     high=365 * DAYS,
     doc="state-machine timeout; must exceed (1 + `maxResubmits`) x (`pollMaxTotalWaitSeconds` + "
     f"`statusMaxWaitSeconds` + {CHECK_TASK_ALLOWANCE_SECONDS} s per check + "
-    f"{START_TASK_ALLOWANCE_SECONDS} s per start) so a named Fail always comes first",
+    f"{START_TASK_ALLOWANCE_SECONDS} s per start + the waits of `startQueueFullRetries`) so a "
+    "named Fail always comes first",
 )
 LOG_RETENTION = Choice(
     key="logRetentionDays",

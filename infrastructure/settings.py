@@ -125,14 +125,18 @@ class Settings:
         # Every poll run (the first and each resubmission) may take its longest; the named Fail
         # must fire before the execution's own timeout.
         longest_run = longest_poll_run_seconds(
-            poll.max_total_wait_seconds, poll.status_max_wait_seconds, poll.max_checks
+            poll.max_total_wait_seconds,
+            poll.status_max_wait_seconds,
+            poll.max_checks,
+            settings.start_queue_full_retries,
         )
         needed = (1 + settings.max_resubmits) * longest_run
         if settings.workflow_timeout_seconds <= needed:
             raise SettingsError(
                 "context key 'workflowTimeoutSeconds' must exceed (1 + 'maxResubmits') x "
                 "('pollMaxTotalWaitSeconds' + 'statusMaxWaitSeconds' + 'pollMaxChecks' x "
-                f"{CHECK_TASK_ALLOWANCE_SECONDS} s + {START_TASK_ALLOWANCE_SECONDS} s) = {needed} s, "
+                f"{CHECK_TASK_ALLOWANCE_SECONDS} s + {START_TASK_ALLOWANCE_SECONDS} s + the waits "
+                f"of 'startQueueFullRetries') = {needed} s, "
                 "so the poll loop's own bound (a named Fail) fires before the execution times out"
             )
         return settings

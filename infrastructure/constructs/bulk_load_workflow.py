@@ -38,7 +38,12 @@ from infrastructure.constructs.state_errors import (
     NEPTUNE_TRANSIENT_ERROR,
     LambdaRetryPolicy,
 )
-from infrastructure.poll_limits import HISTORY_EVENT_LIMIT, worst_case_history_events
+from infrastructure.poll_limits import (
+    HISTORY_EVENT_LIMIT,
+    QUEUE_FULL_INTERVAL_SECONDS,
+    QUEUE_FULL_MAX_DELAY_SECONDS,
+    worst_case_history_events,
+)
 
 if TYPE_CHECKING:
     from infrastructure.settings import PollSettings
@@ -47,10 +52,6 @@ if TYPE_CHECKING:
 START_TRANSIENT_RETRY = LambdaRetryPolicy(
     interval_seconds=5, max_attempts=3, backoff_rate=2.0, max_delay_seconds=60
 )
-# Neptune's queue of 64 loads drains as loads finish (minutes to hours): wait longer between
-# starts; how many times is the deployment setting ``startQueueFullRetries``.
-QUEUE_FULL_INTERVAL_SECONDS = 60
-QUEUE_FULL_MAX_DELAY_SECONDS = 900
 
 
 class BulkLoadWorkflow(Construct):

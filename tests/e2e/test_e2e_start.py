@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from infrastructure.setting_declarations import START_QUEUE_FULL_RETRIES
 from loadctl.demo.scenarios import read_event
 from loadctl.emulator import Fault, ManualClock, NeptuneLoaderEmulator
 from loadctl.runner import ExecutionResult, WorkflowRunner
@@ -127,7 +128,7 @@ def test_a_queue_that_stays_full_fails_clearly(synthesized: SynthesizedWorkflow)
     assert result.cause_json["errorType"] == "NeptuneLoadQueueFull"
     assert "Limit is 64" in result.cause_json["errorMessage"]
     assert emulator.list_loads() == []
-    assert _posts(emulator) == 1 + 8  # startQueueFullRetries' default
+    assert _posts(emulator) == 1 + START_QUEUE_FULL_RETRIES.default
 
 
 def test_a_documented_permanent_500_is_rejected_once_with_neptunes_message(
