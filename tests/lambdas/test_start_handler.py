@@ -324,3 +324,29 @@ def test_a_start_answer_trickling_in_is_cut_off_and_its_load_adopted(
     assert result["adopted"] is True
     assert emulator.list_loads() == [result["loadId"]]
     assert [method for method, _ in emulator.requests].count("POST") == 1
+
+
+def test_the_search_stops_at_the_first_older_running_or_finished_load(
+    emulator: NeptuneLoaderEmulator, start: Callable[[dict[str, Any]], Any]
+) -> None:
+    # Given three finished loads of other sources, all older than the attempt
+    for _ in range(3):
+        emulator.put_load(status="LOAD_COMPLETED", overall={"fullUri": "s3://other/x"})
+    emulator.clock.advance(60)
+    since = datetime.fromtimestamp(emulator.clock.now(), tz=UTC).isoformat()
+    # When a retried attempt looks before it sends
+    start({"request": dict(REQUEST), "attempt": {"since": since}})
+    # Then it reads only the newest (older than the attempt: everything after it is older still)
+    reads = [path for method, path in emulator.requests if path.startswith("/loader/")]
+    assert len(reads) == 1
+
+
+def test_https_and_s3_forms_of_a_source_are_the_same_source() -> None:
+    from neptune_loader.start_adoption import same_source
+
+    assert same_source(
+        "s3://bucket/my data/x.csv", "https://s3.eu-west-1.amazonaws.com/bucket/my%20data/x.csv"
+    )
+    assert same_source("s3://bucket/key", "s3://bucket/key")
+    assert not same_source("s3://bucket/key2", "s3://bucket/key")
+    assert not same_source(None, "s3://bucket/key")
