@@ -79,7 +79,11 @@ def test_missing_bucket_is_rejected_with_neptunes_message(
 @pytest.mark.parametrize(
     ("fault", "error", "named"),
     [
-        (Fault.error(429, "TooManyRequestsException", method="POST"), NeptuneTransientError, ""),
+        (
+            Fault.error(429, "TooManyRequestsException", method="POST"),
+            NeptuneTransientError,
+            "could not start the load this time",
+        ),
         # Issue 11: a documented permanent 500 is rejected with Neptune's message (was transient,
         # and sent four times).
         (
