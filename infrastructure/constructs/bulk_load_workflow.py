@@ -27,14 +27,11 @@ from constructs import Construct
 
 from infrastructure.constructs.load_status_poller import LoadStatusPoller
 from infrastructure.constructs.nag import acknowledge
+from infrastructure.constructs.start_exits import start_failed
 from infrastructure.constructs.state_errors import (
     ERROR_INVALID_INPUT,
-    ERROR_LOAD_FAILED,
-    ERROR_STATUS_UNAVAILABLE,
-    LAMBDA_INVALID_INPUT_ERROR,
     LAMBDA_SERVICE_ERRORS,
     NEPTUNE_LOAD_QUEUE_FULL,
-    NEPTUNE_REQUEST_REJECTED,
     NEPTUNE_TRANSIENT_ERROR,
     LambdaRetryPolicy,
 )
@@ -126,14 +123,13 @@ class BulkLoadWorkflow(Construct):
         if start_queue_full_retries > 0:
             queue_full_retry.apply(start_load, (NEPTUNE_LOAD_QUEUE_FULL,))
         start_load.add_catch(
-            self._start_failed(), errors=[sfn.Errors.ALL], result_path="$.startError"
+            start_failed(self), errors=[sfn.Errors.ALL], result_path="$.startError"
         )
-        watch_load = sfn.Pass(
-            self,
-            "WatchExistingLoad",
-            comment="A load started elsewhere: no request, so it is never resubmitted",
-            parameters={"start": {"loadId.$": "$.loadId"}},
-        )
+
+        # A load started elsewhere: no request, so it is never resubmitted. Its checks get the
+        # failOnError (and errorTolerance) the input names, never a copy of the input itself
+        # (a 200,000-character load id copied once more would exceed the 256 KiB state).
+        watch_load = self._watch_load()
 
         can_resubmit: sfn.Choice | None = None
         if max_resubmits > 0:
@@ -143,6 +139,7 @@ class BulkLoadWorkflow(Construct):
             "Poller",
             status_function=status_function,
             load_id_path="$.start.loadId",
+            load_request_path="$.request",
             result_path="$.loadStatus",
             max_checks=poll.max_checks,
             max_total_wait=Duration.seconds(poll.max_total_wait_seconds),
@@ -224,62 +221,32 @@ class BulkLoadWorkflow(Construct):
         )
         self._acknowledge_nag_findings((status_function, start_function))
 
-    def _start_failed(self) -> sfn.Choice:
-        """Where a failed start goes: a failed resubmission keeps the failure it was retrying in
-        the Cause; a first start ends by its error (the Lambda's Cause is a JSON string)."""
-        # Neptune refused the request for good (e.g. no access to the source), or its queue
-        # stayed full: the load failed before it existed, so the closest contract name is
-        # NeptuneLoadFailed.
-        start_rejected = sfn.Fail(
-            self, "StartRejected", error=ERROR_LOAD_FAILED, cause_path="$.startError.Cause"
-        )
-        queue_full = sfn.Fail(
-            self,
-            "StartQueueFull",
-            comment="Neptune's queue of 64 loads stayed full through every resubmission",
-            error=ERROR_LOAD_FAILED,
-            cause_path="$.startError.Cause",
-        )
-        collect = sfn.Pass(
-            self,
-            "CollectResubmitFailure",
-            parameters={"failure.$": "$.previous", "start": {"resubmitError.$": "$.startError"}},
-        )
-        describe = sfn.Pass(
-            self,
-            "DescribeResubmitFailure",
-            comment="The original failure (load id, status, reason, errors) and the start error",
-            parameters={
-                "cause.$": "States.JsonToString(States.JsonMerge($.failure, $.start, false))"
-            },
-        )
-        collect.next(describe).next(
-            sfn.Fail(self, "ResubmitFailed", error=ERROR_LOAD_FAILED, cause_path="$.cause")
-        )
-        error = "$.startError.Error"
-        return (
-            sfn.Choice(self, "StartFailed")
-            .when(sfn.Condition.is_present("$.previous"), collect)
-            .when(
-                sfn.Condition.string_equals(error, LAMBDA_INVALID_INPUT_ERROR),
-                sfn.Fail(
-                    self,
-                    "StartInvalidInput",
-                    error=ERROR_INVALID_INPUT,
-                    cause_path="$.startError.Cause",
-                ),
+    def _watch_load(self) -> sfn.Chain:
+        """The Passes that put a watched load's id at ``$.start`` and its options at
+        ``$.request`` (classic JSONPath has no defaults: one Pass per combination present)."""
+
+        def watch(name: str, request: dict[str, str]) -> sfn.Pass:
+            return sfn.Pass(
+                self,
+                name,
+                comment="A load started elsewhere: no request, so it is never resubmitted",
+                parameters={"start": {"loadId.$": "$.loadId"}, "request": request},
             )
-            .when(sfn.Condition.string_equals(error, NEPTUNE_REQUEST_REJECTED), start_rejected)
-            .when(sfn.Condition.string_equals(error, NEPTUNE_LOAD_QUEUE_FULL), queue_full)
-            .otherwise(
-                sfn.Fail(
-                    self,
-                    "StartUnavailable",
-                    error=ERROR_STATUS_UNAVAILABLE,
-                    cause_path="$.startError.Cause",
-                )
-            )
+
+        plain = watch("WatchExistingLoad", {})
+        with_fail_on_error = watch("WatchWithFailOnError", {"failOnError.$": "$.failOnError"})
+        with_tolerance = watch(
+            "WatchWithErrorTolerance",
+            {"failOnError.$": "$.failOnError", "errorTolerance.$": "$.errorTolerance"},
         )
+        has = sfn.Condition.is_present
+        choose = (
+            sfn.Choice(self, "WatchOptions")
+            .when(sfn.Condition.and_(has("$.failOnError"), has("$.errorTolerance")), with_tolerance)
+            .when(has("$.failOnError"), with_fail_on_error)
+            .otherwise(plain)
+        )
+        return sfn.Chain.custom(choose, [plain, with_fail_on_error, with_tolerance], plain)
 
     def _acknowledge_nag_findings(self, functions: tuple[lambda_.IFunction, ...]) -> None:
         """The state machine role's wildcards: invoking the functions' versions, and X-Ray and

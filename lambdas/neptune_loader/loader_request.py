@@ -11,7 +11,7 @@ import re
 from typing import Any
 
 from neptune_loader.exceptions import InvalidInputError
-from neptune_loader.validation import validate_load_id
+from neptune_loader.validation import parse_error_tolerance, validate_load_id
 
 FORMATS = ("csv", "opencypher", "ntriples", "nquads", "rdfxml", "turtle")
 MODES = ("RESUME", "NEW", "AUTO")
@@ -28,6 +28,9 @@ KNOWN_KEYS = frozenset(
     {"source", "format", "iamRoleArn", "region", "mode", "parallelism", "parserConfiguration"}
     | {"dependencies", *BOOLEAN_KEYS}
 )
+# Workflow options that may ride along with the request: checked here, read by the status
+# checks, never sent to Neptune.
+WORKFLOW_KEYS = frozenset({"errorTolerance"})
 MAX_DEPENDENCIES = 64  # Neptune queues at most 64 loads, so no load can depend on more.
 MAX_SOURCE_CHARS = 1024
 # Generous for real values, small enough that the request always fits the workflow's state.
@@ -101,7 +104,8 @@ def validate_loader_request(
         )
     # JSON null means "not given": the documented default (or the deployment's) applies.
     request = {key: value for key, value in request.items() if value is not None}
-    unknown = sorted(str(key) for key in request if key not in KNOWN_KEYS)
+    unknown = sorted(str(key) for key in request if key not in KNOWN_KEYS | WORKFLOW_KEYS)
+    parse_error_tolerance(request.get("errorTolerance"))
     if unknown:
         raise InvalidInputError(
             f"unknown loader request keys: {', '.join(unknown)[:300]} "
