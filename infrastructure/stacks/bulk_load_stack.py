@@ -20,6 +20,7 @@ from infrastructure.constructs.house_lambda import (
 )
 from infrastructure.constructs.monitoring import WorkflowAlarms
 from infrastructure.constructs.neptune_access import NeptuneAccess
+from infrastructure.constructs.source_access import allow_source_reads
 
 if TYPE_CHECKING:
     from constructs import Construct
@@ -97,6 +98,9 @@ class BulkLoadStack(Stack):
             "STATUS_MAX_WAIT_SECONDS": str(settings.poll.status_max_wait_seconds),
             "STATUS_MAX_ERRORS_FETCHED": str(settings.poll.status_max_errors_fetched),
         }
+        status_env = dict(common_env)
+        if settings.source_estimates:
+            status_env["SOURCE_ESTIMATES"] = "true"
         start_env = dict(common_env)
         if settings.loader_role_arn:
             start_env["LOADER_IAM_ROLE_ARN"] = settings.loader_role_arn
@@ -106,7 +110,7 @@ class BulkLoadStack(Stack):
             shared=shared,
             handler=STATUS_HANDLER,
             description="Reads a Neptune bulk load's status and says what to do next",
-            environment=common_env,
+            environment=status_env,
             service_name="neptune-load-status",
             # The handler answers within 10 s even when Neptune hangs; 15 s leaves headroom.
             timeout=Duration.seconds(15),
@@ -123,6 +127,8 @@ class BulkLoadStack(Stack):
         ).function
         access.allow(self.status_function, "neptune-db:GetLoaderJobStatus")
         access.allow(self.start_function, "neptune-db:StartLoaderJob")
+        if settings.source_estimates:
+            allow_source_reads(self.status_function, settings.source_buckets)
 
         self.workflow = BulkLoadWorkflow(
             self,

@@ -31,6 +31,8 @@ class Settings:
     max_wait_seconds: int = STATUS_MAX_WAIT_SECONDS
     max_errors_fetched: int = STATUS_MAX_ERRORS_FETCHED
     loader_role_arn: str | None = None
+    # Read each load's source in S3 once for its expected records (neptune_loader.source_sample).
+    source_estimates: bool = False
 
 
 def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
@@ -101,4 +103,5 @@ def load_settings(env: Mapping[str, str]) -> Settings:
             _number(env, "STATUS_MAX_ERRORS_FETCHED", STATUS_MAX_ERRORS_FETCHED, 0, 1000)
         ),
         loader_role_arn=role,
+        source_estimates=_bool(env, "SOURCE_ESTIMATES", False),
     )

@@ -7,12 +7,20 @@ The jobs live next door: `progress` reads the payload, `error_details` fetches t
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from neptune_loader.api_errors import UNREADABLE_STATUS, classify_api_error
 from neptune_loader.coerce import clip
 from neptune_loader.error_details import ErrorDetails, fetch_error_details
 from neptune_loader.error_summary import summarize
+from neptune_loader.estimate import (
+    FEEDS_ONLY_TOTALS,
+    SourceTotals,
+    build_estimate,
+    describe_estimate,
+    forecast,
+)
 from neptune_loader.output_budget import (
     AD_HOC_OUTPUT_BUDGET,
     WORKFLOW_OUTPUT_BUDGET,
@@ -22,7 +30,7 @@ from neptune_loader.progress import error_count, read_progress
 from neptune_loader.resumability import is_resumable
 from neptune_loader.status_output import StatusOutput, api_failure_output, build_output, describe
 from neptune_loader.statuses import COMPLETED_WITH_ERRORS, State, classify
-from neptune_loader.wait_policy import advance_mark, next_wait_seconds
+from neptune_loader.wait_policy import QUEUED_STATUSES, advance_mark, next_wait_seconds
 
 if TYPE_CHECKING:
     from neptune_loader.error_summary import ErrorSummary
@@ -38,9 +46,11 @@ def check_load_status(
     deadline: Deadline,
     *,
     max_errors_fetched: int = 100,
+    sampler: Callable[[str], SourceTotals] | None = None,
 ) -> StatusOutput:
     """Check the load in ``request`` and return the contract's status object (never raises for
-    Neptune's errors: those become RETRY or FAILED with the reason)."""
+    Neptune's errors: those become RETRY or FAILED with the reason). ``sampler`` reads the
+    source's expected totals when the request carries none yet (source estimates on)."""
     try:
         payload = api.get_status(request.load_id)
     except Exception as error:
@@ -96,6 +106,9 @@ def check_load_status(
         errors = summarize([], truncated=True)
 
     elapsed = float(progress["totalTimeSpent"])
+    totals = _source_totals(request, state, overall.get("fullUri"), sampler)
+    running = state is State.IN_PROGRESS and status not in QUEUED_STATUSES
+    ahead = forecast(totals, records=progress["totalRecords"], elapsed=elapsed) if running else None
     mark = advance_mark(
         request.progress_mark, feed_count=progress["feedCount"], elapsed_seconds=elapsed
     )
@@ -112,8 +125,18 @@ def check_load_status(
         budget=request.budget,
         checks=request.checks,
         waited_seconds=request.waited_seconds,
+        forecast=ahead,
     )
-    message = describe(state, rule, progress, errors=errors, wait=wait)
+    estimate = build_estimate(
+        totals,
+        state,
+        records=progress["totalRecords"],
+        elapsed=elapsed,
+        feed_count=progress["feedCount"],
+    )
+    message = describe(
+        state, rule, progress, errors=errors, wait=wait, outlook=describe_estimate(estimate)
+    )
     if details.failed:
         message += (
             " (Error details could not be fetched this time; check again with includeErrors.)"
@@ -131,6 +154,25 @@ def check_load_status(
         errors=errors,
         feeds=details.feeds,
         mark=mark,
+        estimate=estimate,
     )
     budget = AD_HOC_OUTPUT_BUDGET if request.include_errors else WORKFLOW_OUTPUT_BUDGET
     return fit_to_budget(result, budget)
+
+
+def _source_totals(
+    request: StatusRequest,
+    state: State,
+    full_uri: object,
+    sampler: Callable[[str], SourceTotals] | None,
+) -> SourceTotals:
+    """The totals the loop carries, or, on the first running check without them (and with
+    estimates on), the source's: read once per load, whatever the outcome."""
+    carried = request.estimate
+    if carried is not None and (carried.attempted or sampler is None):
+        return carried
+    if sampler is None or state is not State.IN_PROGRESS:
+        return carried or FEEDS_ONLY_TOTALS
+    if not isinstance(full_uri, str) or not full_uri:
+        return SourceTotals.unavailable("Neptune reported no fullUri")
+    return sampler(full_uri)

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from neptune_loader.estimate import SourceTotals, parse_estimate
 from neptune_loader.exceptions import InvalidInputError
 from neptune_loader.wait_policy import CheckBudget, ProgressMark
 
@@ -39,6 +40,8 @@ class StatusRequest:
     progress_mark: ProgressMark | None = None
     waited_seconds: float = 0.0
     budget: CheckBudget | None = None
+    # The previous check's estimate (the source's expected totals): the source is read once.
+    estimate: SourceTotals | None = None
 
 
 def validate_load_id(value: object, field: str = "loadId") -> str:
@@ -161,6 +164,7 @@ def parse_status_event(event: object) -> StatusRequest:
         progress_mark=parse_progress_mark(event.get("progressMark")),
         waited_seconds=_waited(event),
         budget=_budget(event),
+        estimate=parse_estimate(event.get("estimate")),
     )
 
 
