@@ -61,14 +61,14 @@ def _base_name(key: str) -> str:
     return key.lower().removesuffix(".gz")
 
 
-def _csv_records(lines: list[bytes]) -> tuple[int, int] | None:
-    """Records and bytes of the complete data lines after the header; None if not CSV."""
-    header = next(csv.reader([lines[0].decode("utf-8", "replace").lstrip("\ufeff")]), [])
+def _csv_records(header_line: bytes, lines: list[bytes]) -> tuple[int, int] | None:
+    """Records and bytes of the complete data ``lines`` under ``header_line``; None if not CSV."""
+    header = next(csv.reader([header_line.decode("utf-8", "replace").lstrip("\ufeff")]), [])
     system = [bool(_CSV_SYSTEM.match(name.strip())) for name in header]
     if not any(system):
         return None
     records = size = 0
-    for raw in lines[1:]:
+    for raw in lines:
         size += len(raw) + 1
         if not raw.strip():
             continue
@@ -95,7 +95,7 @@ def count_sample(key: str, data: bytes, *, whole: bool) -> tuple[int, int, int] 
     if name.endswith(_LINE_FORMATS):
         statements = [raw for raw in lines if raw.strip() and not raw.lstrip().startswith(b"#")]
         return len(statements), sum(len(raw) + 1 for raw in lines), 0
-    counted = _csv_records(lines)
+    counted = _csv_records(lines[0], lines[1:])
     if counted is None:
         return "not a Gremlin or openCypher CSV header"
     return counted[0], counted[1], len(lines[0]) + 1
@@ -176,11 +176,27 @@ class S3SourceSampler:
         records, data_bytes, header = counted
         if data_bytes <= 0:
             return f"{key}: no data line in the sample"
+        if not whole and stored_per_byte == 1.0 and size > 4 * SAMPLE_BYTES:
+            # Uncompressed: a second range from the middle evens out lines that grow along the
+            # file (ids gaining digits, say).
+            middle = self._middle(bucket, key, size, data.split(b"\n", 1)[0])
+            records, data_bytes = records + middle[0], data_bytes + middle[1]
         return Sample(
             records / (data_bytes * stored_per_byte),
             header * stored_per_byte,
             records if whole else None,
         )
+
+    def _middle(self, bucket: str, key: str, size: int, header: bytes) -> tuple[int, int]:
+        start = size // 2
+        body = self._s3().get_object(
+            Bucket=bucket, Key=key, Range=f"bytes={start}-{start + SAMPLE_BYTES - 1}"
+        )["Body"]
+        lines = body.read().split(b"\n")[1:-1]  # complete lines only
+        if _base_name(key).endswith(_LINE_FORMATS):
+            kept = [raw for raw in lines if raw.strip() and not raw.lstrip().startswith(b"#")]
+            return len(kept), sum(len(raw) + 1 for raw in lines)
+        return _csv_records(header, lines) or (0, 0)
 
     def _estimate(self, bucket: str, prefix: str) -> SourceTotals:
         listed = self._list(bucket, prefix)
