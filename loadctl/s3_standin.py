@@ -69,11 +69,11 @@ class S3StandIn:
 
     def start(self) -> S3StandIn:
         """Serve on a free port and upload the sample files."""
-        from moto.server import DomainDispatcherApplication, create_backend_app
+        from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
         from werkzeug.serving import WSGIRequestHandler, make_server
 
         class _Quiet(WSGIRequestHandler):
-            def log(self, type: str, message: str, *args: Any) -> None:  # noqa: A002
+            def log(self, type: str, message: str, *args: Any) -> None:
                 return None
 
         app = _Counting(DomainDispatcherApplication(create_backend_app), self.requests, self._lock)
