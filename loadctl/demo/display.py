@@ -32,8 +32,13 @@ def progress_line(status: dict[str, Any], expected_records: int | None = None) -
     """One line for a status check: bar, state, Neptune status, records, next wait."""
     progress = status.get("progress") or {}
     records = int(progress.get("totalRecords") or 0)
+    # The status object's estimate (source estimates on: expected records, percent, time left).
+    estimate = status.get("estimate") or {}
+    expected_records = expected_records or estimate.get("expectedRecords")
     if status.get("state") == "SUCCEEDED":
         fraction: float | None = 1.0
+    elif estimate.get("percent") is not None:
+        fraction = estimate["percent"] / 100
     elif expected_records:
         fraction = records / expected_records
     else:
@@ -49,6 +54,8 @@ def progress_line(status: dict[str, Any], expected_records: int | None = None) -
     )
     if errors:
         line += f", errors {errors}"
+    if estimate.get("etaSeconds") is not None and not status.get("terminal"):
+        line += f", about {estimate['etaSeconds']} s left"
     if status.get("nextWaitSeconds") is not None and not status.get("terminal"):
         line += f", next check in {status['nextWaitSeconds']} s"
     return line

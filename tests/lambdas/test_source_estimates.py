@@ -37,7 +37,7 @@ def estimates_on(monkeypatch: pytest.MonkeyPatch, s3: S3StandIn, lambda_env: Non
     for name, value in {**s3.environment(), "SOURCE_ESTIMATES": "true"}.items():
         monkeypatch.setenv(name, value)
     reset_handler_caches()
-    s3.requests.clear()
+    s3.clear_requests()
     return s3
 
 
@@ -168,7 +168,7 @@ def test_without_estimates_the_source_is_not_read_and_the_basis_says_so(
         overall={"totalTimeSpent": 100, "totalRecords": 500},
         feed_count=[{"LOAD_COMPLETED": 1}, {"LOAD_IN_PROGRESS": 1}],
     )
-    s3.requests.clear()
+    s3.clear_requests()
     result = check_status(load_id)
     assert sum(s3.requests.values()) == 0
     # Two files, one finished: half done by files, about as long again to go
