@@ -185,8 +185,51 @@ def render(r: dict[str, Any], *, runs: int, iterations: int) -> str:
             f"| {label} | {a['mean_checks']:.1f} | {a['p95_delay']:.1f} s | "
             f"{f['mean_checks']:.1f} | {f['p95_delay']:.1f} s |"
         )
+    lines += users_mix_section(r["users_mix"])
     lines += ["", "## Findings", "", FINDINGS, ""]
     return "\n".join(lines)
+
+
+def users_mix_section(mix: dict[str, Any]) -> list[str]:
+    """The users' mix, per shape group and length band, with and without source estimates."""
+    errors = mix["estimator_errors"]
+    lines = [
+        "",
+        "## Users' mix: with and without source estimates",
+        "",
+        f"{mix['per_group']} loads per shape group (bench/mix.py): running times 30% 2-15 min, "
+        "50% 15 min-3 h, 20% 3-24 h (log-uniform in each band); progress shapes 40% linear, "
+        "40% slowing down (front-loaded), 20% speeding up (back-loaded); 4, 16 or 64 files, "
+        "log-normal sizes (sigma 1) where unequal; queued loads wait 1-30 min. *Without*: today's "
+        "policy from finished files. *With*: the source's expected records, off by an error drawn "
+        "from what the real sampler made on generated sources (plain: median "
+        f"{errors['plain']['median']:+.2%}, worst {errors['plain']['max_abs']:.2%} over "
+        f"{errors['plain']['sources']} sources; gzip: median {errors['gzip']['median']:+.2%}, "
+        f"worst {errors['gzip']['max_abs']:.2%}). Fixed 30 s: closed form. ETA error: "
+        "|etaSeconds - true time left| / true time left at half of the running time.",
+        "",
+        "| group | band | loads | fixed 30 s checks | without: share / p95 delay | "
+        "with: share / p95 delay | ETA median / p95 error |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for key, e in mix["summary"].items():
+        group, band = key.split(" | ")
+        eta = (
+            f"{e['eta_median_error']:.0%} / {e['eta_p90_error']:.0%}"
+            if e["eta_median_error"] is not None
+            else "-"
+        )
+        lines.append(
+            f"| {group} | {band} | {e['loads']} | {e['fixed30']['mean_checks']:.1f} "
+            f"(p95 {e['fixed30']['p95_delay']:.0f} s) | "
+            f"{e['without']['check_share']:.0%} / {e['without']['p95_delay']:.0f} s | "
+            f"{e['with']['check_share']:.0%} / {e['with']['p95_delay']:.0f} s | {eta} |"
+        )
+    by_shape = ", ".join(
+        f"{shape} {value:.0%}" for shape, value in mix["eta_median_error_by_shape"].items()
+    )
+    lines += ["", f"ETA median error at half time by progress shape: {by_shape}.", ""]
+    return lines
 
 
 FINDINGS = """\
