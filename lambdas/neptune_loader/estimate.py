@@ -65,13 +65,13 @@ FEEDS_ONLY_TOTALS = SourceTotals(None, None, FEEDS_ONLY)
 
 def forecast(totals: SourceTotals, *, records: int, elapsed: float) -> Forecast | None:
     """Predicted running seconds left and in all, at the average record rate so far; None
-    without expected records, records or running time, or once the records reach the expected
-    total (the estimate was low: the end is unknown)."""
+    without expected records, records or running time. Once the records pass the expected total
+    (the estimate was low) the seconds left are negative: how long ago the predicted end was."""
     expected = totals.expected_records
-    if expected is None or records <= 0 or elapsed <= 0 or records >= expected:
+    if expected is None or expected <= 0 or records <= 0 or elapsed <= 0:
         return None
     total = elapsed * expected / records
-    return Forecast(seconds_left=max(0.0, total - elapsed), total_seconds=total)
+    return Forecast(seconds_left=total - elapsed, total_seconds=total)
 
 
 def build_estimate(
@@ -90,7 +90,7 @@ def build_estimate(
     elif totals.expected_records:
         percent = 100 * records / totals.expected_records
         ahead = forecast(totals, records=records, elapsed=elapsed)
-        eta = ahead.seconds_left if ahead else None
+        eta = ahead.seconds_left if ahead and ahead.seconds_left > 0 else None
     else:
         done = completed_fraction(feed_count)
         if done is not None and sum(feed_count.values()) > 1:

@@ -239,9 +239,13 @@ def _forecast_wait(policy: WaitPolicy, forecast: Forecast) -> float:
 
     Far from the end: ``forecast_share`` of the time left, so each check re-predicts from a
     better rate. Near it: until the earliest end the estimate's margin allows, then every
-    ``tail_wait`` seconds.
+    ``tail_wait`` seconds. Past the predicted end (more records than expected: the estimate was
+    low), every ``tail_wait`` seconds, backing off by ``overdue_share`` of the overdue time so
+    a badly low estimate costs a few checks, not hundreds.
     """
     left, margin = forecast.seconds_left, forecast.total_seconds * policy.forecast_margin
+    if left <= 0:
+        return min(policy.blind_cap, max(policy.tail_wait, -left * policy.overdue_share))
     return max(policy.tail_wait, min(left * policy.forecast_share, left - margin))
 
 
