@@ -201,7 +201,7 @@ def run_mix(policy: Any, initial_wait: float, bounds: Any, per_group: int) -> di
                 )
             etas = [r["eta_error"] for r in chosen if r["eta_error"] is not None]
             entry["eta_median_error"] = statistics.median(etas) if etas else None
-            entry["eta_p90_error"] = _p95(etas) if etas else None
+            entry["eta_p95_error"] = _p95(etas) if etas else None
             summary[f"{group} | {band}"] = entry
     by_shape = {}
     for shape in SHAPE_WEIGHTS:

@@ -215,7 +215,7 @@ def users_mix_section(mix: dict[str, Any]) -> list[str]:
     for key, e in mix["summary"].items():
         group, band = key.split(" | ")
         eta = (
-            f"{e['eta_median_error']:.0%} / {e['eta_p90_error']:.0%}"
+            f"{e['eta_median_error']:.0%} / {e['eta_p95_error']:.0%}"
             if e["eta_median_error"] is not None
             else "-"
         )
