@@ -29,7 +29,8 @@ from neptune_loader.estimate import SOURCE_SAMPLE, SourceTotals
 SAMPLE_BYTES = 64 * 1024
 SAMPLED_OBJECTS = 4
 MAX_LIST_PAGES = 10  # 10,000 objects
-# The check's own call to Neptune needs the rest of the invocation (neptune_client's budget).
+# No S3 call starts after this many seconds of sampling (a failure is not retried: the loop goes
+# on from the finished files, and the basis says why).
 TIME_BUDGET_SECONDS = 3.0
 _HTTPS_S3 = re.compile(r"^s3(?:[.-][a-z0-9-]+)?\.amazonaws\.com(?:\.cn)?$")
 _LINE_FORMATS = (".nt", ".nq", ".ntriples", ".nquads")
@@ -114,10 +115,12 @@ class S3SourceSampler:
             import botocore.session
             from botocore.config import Config
 
+            # One attempt of at most 2 s: with TIME_BUDGET_SECONDS the S3 part of a check stays
+            # within 5 s, and the check within the status Lambda's 15 s (Neptune's call: 8 s).
             config = Config(
                 connect_timeout=1.0,
-                read_timeout=2.0,
-                retries={"mode": "standard", "total_max_attempts": 2},
+                read_timeout=1.0,
+                retries={"mode": "standard", "total_max_attempts": 1},
                 user_agent_extra="neptune-bulk-load-workflow",
             )
             # No endpoint_url: botocore resolves AWS_ENDPOINT_URL_S3 (and the config file) itself.
