@@ -68,12 +68,14 @@ class Text:
 
 @dataclass(frozen=True, kw_only=True)
 class IdList:
-    """A non-empty list of distinct ids matching ``pattern`` (or one comma-separated string)."""
+    """A non-empty list of distinct ids matching ``pattern`` (or one comma-separated string);
+    when ``optional``, it may also be left unset (an empty list)."""
 
     key: str
     pattern: re.Pattern[str]
     expected: str
     doc: str
+    optional: bool = False
 
 
 Declaration = Integer | Choice | Flag | Text | IdList
@@ -237,6 +239,21 @@ LOG_RETENTION = Choice(
     choices=(1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827),
     doc="Lambda and state-machine log retention",
 )
+SOURCE_ESTIMATES = Flag(
+    key="sourceEstimates",
+    default=False,
+    doc="read each load's source in S3 once (object sizes and a sample of the largest files' "
+    "heads) to report percent done and time left and to time the checks; needs `sourceBuckets`",
+)
+SOURCE_BUCKETS = IdList(
+    key="sourceBuckets",
+    # S3 bucket naming rules: 3-63 lower-case letters, digits, dots and hyphens.
+    pattern=re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$"),
+    expected="S3 bucket names",
+    doc="the buckets loads read from; the status Lambda may list and read them (read-only) "
+    "when `sourceEstimates` is on",
+    optional=True,
+)
 ALARM_TOPIC_ARN = Text(
     key="alarmTopicArn",
     pattern=re.compile(r"^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[\w-]{1,256}$"),
@@ -268,6 +285,8 @@ DECLARATIONS: tuple[Declaration, ...] = (
     START_QUEUE_FULL_RETRIES,
     WORKFLOW_TIMEOUT,
     LOG_RETENTION,
+    SOURCE_ESTIMATES,
+    SOURCE_BUCKETS,
     ALARM_TOPIC_ARN,
 )
 CONTEXT_KEYS = tuple(declaration.key for declaration in DECLARATIONS)

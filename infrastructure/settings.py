@@ -62,6 +62,8 @@ class Settings:
     workflow_timeout_seconds: int = declared.WORKFLOW_TIMEOUT.default
     log_retention_days: int = declared.LOG_RETENTION.default
     alarm_topic_arn: str | None = None
+    source_estimates: bool = declared.SOURCE_ESTIMATES.default
+    source_buckets: tuple[str, ...] = ()
 
     @property
     def neptune_endpoint_url(self) -> str:
@@ -127,7 +129,15 @@ class Settings:
             workflow_timeout_seconds=reader.integer(declared.WORKFLOW_TIMEOUT),
             log_retention_days=reader.choice(declared.LOG_RETENTION),
             alarm_topic_arn=reader.optional_text(declared.ALARM_TOPIC_ARN),
+            source_estimates=reader.boolean(declared.SOURCE_ESTIMATES),
+            source_buckets=reader.optional_id_list(declared.SOURCE_BUCKETS),
         )
+        if settings.source_estimates and not settings.source_buckets:
+            raise SettingsError(
+                "context key 'sourceEstimates' is true but 'sourceBuckets' is empty: name the S3 "
+                "buckets your loads read from (the status Lambda gets read-only access to them "
+                "only), e.g. -c sourceBuckets=my-bucket,other-bucket"
+            )
         # Every poll run (the first and each resubmission) may take its longest; the named Fail
         # must fire before the execution's own timeout.
         longest_run = longest_poll_run_seconds(
@@ -192,6 +202,12 @@ class _Reader:
                 f"context key '{key}' must be a list of distinct {expected}, got {value!r}"
             )
         return cleaned
+
+    def optional_id_list(self, declaration: declared.IdList) -> tuple[str, ...]:
+        value = self._context.get(declaration.key)
+        if value is None or value in ("", []):
+            return ()
+        return self.id_list(declaration)
 
     def integer(self, declaration: declared.Integer) -> int:
         return self._number(declaration.key, declaration.default, declaration.low, declaration.high)

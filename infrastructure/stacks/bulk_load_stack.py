@@ -20,6 +20,7 @@ from infrastructure.constructs.house_lambda import (
 )
 from infrastructure.constructs.monitoring import WorkflowAlarms
 from infrastructure.constructs.neptune_access import NeptuneAccess
+from infrastructure.constructs.source_access import allow_source_reads
 
 if TYPE_CHECKING:
     from constructs import Construct
@@ -101,6 +102,9 @@ class BulkLoadStack(Stack):
                 settings.poll.status_tolerated_errors_per_million
             ),
         }
+        status_env = dict(common_env)
+        if settings.source_estimates:
+            status_env["SOURCE_ESTIMATES"] = "true"
         start_env = dict(common_env)
         if settings.loader_role_arn:
             start_env["LOADER_IAM_ROLE_ARN"] = settings.loader_role_arn
@@ -110,7 +114,7 @@ class BulkLoadStack(Stack):
             shared=shared,
             handler=STATUS_HANDLER,
             description="Reads a Neptune bulk load's status and says what to do next",
-            environment=common_env,
+            environment=status_env,
             service_name="neptune-load-status",
             # The handler answers within 10 s even when Neptune hangs; 15 s leaves headroom.
             timeout=Duration.seconds(15),
@@ -135,6 +139,8 @@ class BulkLoadStack(Stack):
             "neptune-db:ListLoaderJobs",
             "neptune-db:GetLoaderJobStatus",
         )
+        if settings.source_estimates:
+            allow_source_reads(self.status_function, settings.source_buckets)
 
         self.workflow = BulkLoadWorkflow(
             self,

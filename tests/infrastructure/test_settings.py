@@ -132,3 +132,15 @@ def test_the_floor_wait_bound_agrees_with_the_status_lambdas_policy() -> None:
     from neptune_loader.wait_policy import WaitPolicy
 
     assert WaitPolicy().max_floor_wait == MAX_FLOOR_WAIT_SECONDS
+
+
+def test_source_estimates_are_off_by_default_and_need_their_buckets() -> None:
+    assert Settings.from_context(example_context()).source_estimates is False
+    with pytest.raises(SettingsError, match="'sourceEstimates' is true but 'sourceBuckets'"):
+        Settings.from_context({**example_context(), "sourceEstimates": "true"})
+    settings = Settings.from_context(
+        {**example_context(), "sourceEstimates": "true", "sourceBuckets": "data-a,data-b"}
+    )
+    assert settings.source_buckets == ("data-a", "data-b")
+    with pytest.raises(SettingsError, match="sourceBuckets"):
+        Settings.from_context({**example_context(), "sourceBuckets": ["Not_A_Bucket"]})

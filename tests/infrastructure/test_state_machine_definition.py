@@ -77,6 +77,7 @@ def test_status_check_sends_the_load_id_counters_mark_and_budget(
         "checks.$": "$.poll.checks",
         "consecutiveRetries.$": "$.poll.consecutiveRetries",
         "progressMark.$": "$.poll.progressMark",
+        "estimate.$": "$.poll.estimate",
         # The seconds waited as CountCheck will store them: the wait just done included.
         "waitedSeconds.$": "States.MathAdd($.poll.waitedSeconds, $.poll.nextWaitSeconds)",
         "maxChecks": settings.poll.max_checks,
@@ -92,10 +93,15 @@ def test_progress_mark_starts_empty_moves_on_checks_and_survives_retries(
     assert states["StartPolling"]["Parameters"]["progressMark"] == {"finishedFeeds": 0, "seenAt": 0}
     assert states["CountCheck"]["Parameters"]["progressMark.$"] == "$.loadStatus.progressMark"
     assert states["CountRetry"]["Parameters"]["progressMark.$"] == "$.poll.progressMark"
+    # The estimate travels the same way: not read yet, then the last readable check's.
+    assert states["StartPolling"]["Parameters"]["estimate"] == {"basis": "FEEDS_ONLY"}
+    assert states["CountCheck"]["Parameters"]["estimate.$"] == "$.loadStatus.estimate"
+    assert states["CountRetry"]["Parameters"]["estimate.$"] == "$.poll.estimate"
     # Both counters keep every other field of $.poll.
     for name in ("CountCheck", "CountRetry"):
         assert {key.removesuffix(".$") for key in states[name]["Parameters"]} == {
             "checks", "waitedSeconds", "consecutiveRetries", "nextWaitSeconds", "progressMark",
+            "estimate",
         }  # fmt: skip
     # The load id is read where the workflow put it, never copied into $.poll.
     assert "loadId.$" not in states["StartPolling"]["Parameters"]
