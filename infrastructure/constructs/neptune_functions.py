@@ -28,6 +28,7 @@ from ..settings import PollSettings
 from .house_lambda import HouseLambda, SharedFunctionProps
 from .layer_bundling import shared_dependency_layer
 from .neptune_access import NeptuneAccess
+from .source_access import allow_source_reads
 
 if TYPE_CHECKING:
     from aws_cdk import aws_lambda as lambda_
@@ -140,7 +141,7 @@ class _NeptuneFunction(Construct):
         construct_id: str,
         *,
         cluster: NeptuneClusterRef,
-        action: str,
+        actions: tuple[str, ...],
         handler: str,
         description: str,
         service_name: str,
@@ -187,7 +188,7 @@ class _NeptuneFunction(Construct):
         )
         self.function: lambda_.Function = house.function
         self.log_group: logs.LogGroup = house.log_group
-        cluster.access.allow(self.function, action)
+        cluster.access.allow(self.function, *actions)
 
 
 def as_function(function: _NeptuneFunction | lambda_.IFunction) -> lambda_.IFunction:
@@ -205,6 +206,9 @@ class NeptuneStatusFunction(_NeptuneFunction):
         ``neptune-db:GetLoaderJobStatus`` on it.
     poll
         The wait policy's bounds (``status_*`` fields); the loop's own bounds go to the poller.
+    source_buckets
+        Buckets the loads read from: given, the function estimates each load's records from its
+        source and may list and read these buckets (nothing else).
     layer
         The dependency layer; by default one layer per stack, built at synth time by pip
         (no Docker).
@@ -224,6 +228,7 @@ class NeptuneStatusFunction(_NeptuneFunction):
         *,
         cluster: NeptuneClusterRef,
         poll: PollSettings | None = None,
+        source_buckets: Sequence[str] | None = None,
         layer: lambda_.ILayerVersion | None = None,
         log_retention: logs.RetentionDays = logs.RetentionDays.ONE_MONTH,
         metrics_namespace: str = METRICS_NAMESPACE,
@@ -233,19 +238,21 @@ class NeptuneStatusFunction(_NeptuneFunction):
             scope,
             construct_id,
             cluster=cluster,
-            action="neptune-db:GetLoaderJobStatus",
+            actions=("neptune-db:GetLoaderJobStatus",),
             handler=STATUS_HANDLER,
             description="Reads a Neptune bulk load's status and says what to do next",
             service_name="neptune-load-status",
             # The handler answers within 10 s even when Neptune hangs; 15 s leaves headroom.
             timeout=Duration.seconds(15),
             poll=poll or PollSettings(),
-            extra_environment={},
+            extra_environment={"SOURCE_ESTIMATES": "true"} if source_buckets else {},
             layer=layer,
             log_retention=log_retention,
             metrics_namespace=metrics_namespace,
             log_level=log_level,
         )
+        if source_buckets:
+            allow_source_reads(self.function, tuple(source_buckets))
 
 
 class NeptuneStartFunction(_NeptuneFunction):
@@ -286,11 +293,18 @@ class NeptuneStartFunction(_NeptuneFunction):
             scope,
             construct_id,
             cluster=cluster,
-            action="neptune-db:StartLoaderJob",
+            # Listing and reading loads lets a start find the load an unanswered start created.
+            actions=(
+                "neptune-db:StartLoaderJob",
+                "neptune-db:ListLoaderJobs",
+                "neptune-db:GetLoaderJobStatus",
+            ),
             handler=START_HANDLER,
             description="Starts a Neptune bulk load",
             service_name="neptune-load-start",
-            timeout=Duration.seconds(30),
+            # A look for an earlier attempt's load (<= 10 s), the start (<= 25 s) and, when its
+            # answer is lost, a look for the load it may have created (<= 10 s).
+            timeout=Duration.seconds(60),
             poll=poll or PollSettings(),
             extra_environment={"LOADER_IAM_ROLE_ARN": loader_role_arn} if loader_role_arn else {},
             layer=layer,

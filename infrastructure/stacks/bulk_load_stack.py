@@ -77,6 +77,7 @@ class BulkLoadStack(Stack):
             "LoadStatus",
             cluster=cluster,
             poll=settings.poll,
+            source_buckets=settings.source_buckets if settings.source_estimates else None,
             layer=layer,
             log_retention=retention,
         ).function
@@ -97,6 +98,7 @@ class BulkLoadStack(Stack):
             status_function=self.status_function,
             poll=settings.poll,
             max_resubmits=settings.max_resubmits,
+            start_queue_full_retries=settings.start_queue_full_retries,
             timeout=Duration.seconds(settings.workflow_timeout_seconds),
             log_retention=retention,
         )
