@@ -1,16 +1,19 @@
-"""The deployable stack: wires the Neptune access, two VPC Lambdas, the workflow and alarms.
+"""The deployable stack: wires the Neptune access, two Lambdas, the workflow, alarms and dashboard.
 
 Each construct owns its resources and acknowledges its own cdk-nag findings; this module only
-turns the typed settings into construct arguments.
+turns the typed settings of one deployment into construct arguments, plus what applies to the
+whole stack: tags, the KMS key of every log group, the state machine's name and the outputs.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from aws_cdk import CfnOutput, Duration, Stack
+from aws_cdk import CfnOutput, Duration, Stack, Tags
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sns as sns
+from aws_cdk import aws_stepfunctions as sfn
 
 from infrastructure.constructs.bulk_load_workflow import BulkLoadWorkflow
 from infrastructure.constructs.house_lambda import (
@@ -18,7 +21,8 @@ from infrastructure.constructs.house_lambda import (
     SharedFunctionProps,
     dependency_layer,
 )
-from infrastructure.constructs.monitoring import WorkflowAlarms
+from infrastructure.constructs.monitoring import WorkflowAlarms, WorkflowDashboard
+from infrastructure.constructs.nag import acknowledge
 from infrastructure.constructs.neptune_access import NeptuneAccess
 
 if TYPE_CHECKING:
@@ -26,7 +30,8 @@ if TYPE_CHECKING:
 
     from infrastructure.settings import Settings
 
-METRICS_NAMESPACE = "NeptuneBulkLoad"
+STATUS_SERVICE_NAME = "neptune-load-status"
+START_SERVICE_NAME = "neptune-load-start"
 STATUS_HANDLER = "loader_status.handler.handler"
 START_HANDLER = "start_loader.handler.handler"
 
@@ -63,6 +68,10 @@ class BulkLoadStack(Stack):
         The state machine construct.
     alarms
         The CloudWatch alarms.
+    alarm_topic
+        The topic the alarms notify (yours, one the stack created, or None).
+    dashboard
+        The CloudWatch dashboard.
     """
 
     def __init__(
@@ -81,13 +90,15 @@ class BulkLoadStack(Stack):
             cluster_security_group_id=settings.neptune_security_group_id,
             port=settings.neptune_port,
             cluster_resource_id=settings.cluster_resource_id,
+            add_ingress_rule=settings.add_ingress_rule,
         )
         shared = SharedFunctionProps(
             layer=dependency_layer(self, "Dependencies"),
             vpc=access.vpc,
             subnets=access.subnets,
             security_group=access.security_group,
-            metrics_namespace=METRICS_NAMESPACE,
+            # The stack's name: deployments in one account and region keep their metrics apart.
+            metrics_namespace=self.stack_name,
             log_retention=retention,
         )
         common_env = {
@@ -107,7 +118,7 @@ class BulkLoadStack(Stack):
             handler=STATUS_HANDLER,
             description="Reads a Neptune bulk load's status and says what to do next",
             environment=common_env,
-            service_name="neptune-load-status",
+            service_name=STATUS_SERVICE_NAME,
             # The handler answers within 10 s even when Neptune hangs; 15 s leaves headroom.
             timeout=Duration.seconds(15),
         ).function
@@ -118,7 +129,7 @@ class BulkLoadStack(Stack):
             handler=START_HANDLER,
             description="Starts a Neptune bulk load",
             environment=start_env,
-            service_name="neptune-load-start",
+            service_name=START_SERVICE_NAME,
             timeout=Duration.seconds(30),
         ).function
         access.allow(self.status_function, "neptune-db:GetLoaderJobStatus")
@@ -134,19 +145,68 @@ class BulkLoadStack(Stack):
             timeout=Duration.seconds(settings.workflow_timeout_seconds),
             log_retention=retention,
         )
-        topic = (
-            sns.Topic.from_topic_arn(self, "AlarmTopic", settings.alarm_topic_arn)
-            if settings.alarm_topic_arn
-            else None
-        )
+        if settings.state_machine_name:
+            cfn_state_machine = self.workflow.state_machine.node.default_child
+            assert isinstance(cfn_state_machine, sfn.CfnStateMachine)
+            cfn_state_machine.state_machine_name = settings.state_machine_name
+        functions = {"LoadStatus": self.status_function, "StartLoad": self.start_function}
+        self.alarm_topic = self._alarm_topic(settings)
         self.alarms = WorkflowAlarms(
             self,
             "Alarms",
             state_machine=self.workflow.state_machine,
-            functions={"LoadStatus": self.status_function, "StartLoad": self.start_function},
-            topic=topic,
+            functions=functions,
+            topic=self.alarm_topic,
         )
+        self.dashboard = WorkflowDashboard(
+            self,
+            "Dashboard",
+            state_machine=self.workflow.state_machine,
+            functions=functions,
+            metrics_namespace=self.stack_name,
+            status_service_name=STATUS_SERVICE_NAME,
+        )
+        if settings.kms_key_arn:
+            self._encrypt_log_groups(settings.kms_key_arn)
+        for key, value in settings.tags:
+            Tags.of(self).add(key, value)
 
         CfnOutput(self, "StateMachineArn", value=self.workflow.state_machine.state_machine_arn)
         CfnOutput(self, "StatusFunctionName", value=self.status_function.function_name)
         CfnOutput(self, "StartFunctionName", value=self.start_function.function_name)
+        CfnOutput(self, "DashboardUrl", value=self.dashboard.url)
+        if settings.create_alarm_topic and self.alarm_topic is not None:
+            CfnOutput(self, "AlarmTopicArn", value=self.alarm_topic.topic_arn)
+
+    def _alarm_topic(self, settings: Settings) -> sns.ITopic | None:
+        """Your topic, or one this stack creates (TLS only, with the KMS key when given)."""
+        if settings.alarm_topic_arn:
+            return sns.Topic.from_topic_arn(self, "AlarmTopic", settings.alarm_topic_arn)
+        if not settings.create_alarm_topic:
+            return None
+        key = (
+            kms.Key.from_key_arn(self, "AlarmTopicKey", settings.kms_key_arn)
+            if settings.kms_key_arn
+            else None
+        )
+        topic = sns.Topic(
+            self,
+            "AlarmTopic",
+            display_name="Neptune bulk-load alarms",
+            master_key=key,
+            enforce_ssl=True,
+        )
+        if key is None:
+            acknowledge(
+                topic,
+                id="AwsSolutions-SNS2",
+                reason="No kmsKeyArn set; CloudWatch alarms cannot publish to a topic encrypted "
+                "with the AWS managed SNS key, so set kmsKeyArn to a key of your own",
+            )
+        return topic
+
+    def _encrypt_log_groups(self, key_arn: str) -> None:
+        """Every log group of the stack (the functions' and the state machine's) uses the key."""
+        for child in self.node.find_all():
+            if isinstance(child, logs.CfnLogGroup):
+                child.kms_key_id = key_arn
