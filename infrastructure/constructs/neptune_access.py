@@ -142,8 +142,16 @@ class NeptuneAccess(Construct):
         assert role is not None  # a function of this app always has one
         acknowledge(
             role,
-            id="AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:neptune-db:<AWS::Region>:"
-            f"<AWS::AccountId>:{self._cluster_resource_id}/*]",
+            id=f"AwsSolutions-IAM5[Resource::{self._nag_resource()}]",
             reason="Neptune data-plane actions are scoped to a cluster as "
             "cluster-resource-id/*; this is the narrowest resource IAM offers",
         )
+
+    def _nag_resource(self) -> str:
+        """The cluster ARN as cdk-nag spells it: literal where the stack's environment is known,
+        ``<AWS::Region>`` and friends where it is not."""
+        resolved = Stack.of(self).resolve(self.cluster_arn)
+        if isinstance(resolved, str):
+            return resolved
+        parts = resolved["Fn::Join"][1]
+        return "".join(part if isinstance(part, str) else f"<{part['Ref']}>" for part in parts)
