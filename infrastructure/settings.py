@@ -176,6 +176,13 @@ class Settings:
                 f"region is {self.region} (from {source}): set 'region' to {cluster_region} or "
                 "use that region's endpoint"
             )
+        key_region = self.kms_key_arn.split(":")[3] if self.kms_key_arn else None
+        stack_region = self.region or cluster_region
+        if key_region and stack_region and key_region != stack_region:
+            raise SettingsError(
+                f"context key 'kmsKeyArn' is a key in {key_region} but the stack deploys to "
+                f"{stack_region}: CloudWatch Logs needs a key in the log group's region"
+            )
         # Every poll run (the first and each resubmission) may take its longest; the named Fail
         # must fire before the execution's own timeout.
         poll = self.poll

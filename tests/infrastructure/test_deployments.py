@@ -119,6 +119,15 @@ def test_a_bad_setting_is_one_line_not_a_traceback(
     assert _one_error_line(result) == expected
 
 
+def test_the_readmes_example_error_is_the_apps(context: dict[str, Any], tmp_path: Path) -> None:
+    # Given the README's region example / When the app runs with it
+    readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+    assert "$ npx --no-install cdk synth -c region=eu-west-1\n" in readme
+    line = _one_error_line(_run_app(context | {"region": "eu-west-1"}, tmp_path))
+    # Then the README shows the line the app prints
+    assert f"\n{line}\n" in readme
+
+
 def test_the_issues_example_through_the_real_cdk_synth(tmp_path: Path) -> None:
     # Given the values the issue reported as a traceback, typed on the command line
     command = ["npx", "--no-install", "cdk", "synth", "--quiet", "-o", str(tmp_path)]

@@ -199,3 +199,12 @@ def test_alarm_topic_is_yours_or_the_stacks_not_both() -> None:
     }
     with pytest.raises(SettingsError, match="'alarmTopicArn' and 'createAlarmTopic'"):
         Settings.from_context(example_context() | both)
+
+
+def test_kms_key_must_be_in_the_stacks_region() -> None:
+    key = "arn:aws:kms:eu-west-1:123456789012:key/0a1b2c3d-0a1b-0a1b-0a1b-0a1b2c3d4e5f"
+    # Given the example cluster in us-east-1 and a key in eu-west-1
+    with pytest.raises(SettingsError, match=r"'kmsKeyArn' is a key in eu-west-1 .* us-east-1"):
+        Settings.from_context(example_context() | {"kmsKeyArn": key})
+    same = key.replace("eu-west-1", "us-east-1")
+    assert Settings.from_context(example_context() | {"kmsKeyArn": same}).kms_key_arn == same
