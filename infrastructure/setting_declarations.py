@@ -4,7 +4,8 @@
 ``app.py`` reads exactly their keys, ``cdk.json`` sets only those without a default, and the
 README's settings table is checked against them (tests/infrastructure/test_setting_declarations.py).
 The defaults the Lambdas also need come from :mod:`neptune_loader.defaults`. No CDK import: the
-command line reads these too.
+command line reads these too. Over 300 lines because it is one flat list of declarations, each a
+few lines; splitting it would scatter the one table the README and the settings parser read.
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from aws_cdk import CfnOutput, Duration, Stack, Tags
+from aws_cdk import Aws, CfnOutput, CfnRule, CfnRuleAssertion, Duration, Fn, Stack, Tags
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sns as sns
@@ -24,11 +24,13 @@ from infrastructure.constructs.house_lambda import (
 from infrastructure.constructs.monitoring import WorkflowAlarms, WorkflowDashboard
 from infrastructure.constructs.nag import acknowledge
 from infrastructure.constructs.neptune_access import NeptuneAccess
+from infrastructure.settings import endpoint_region
 
 if TYPE_CHECKING:
     from constructs import Construct
 
     from infrastructure.settings import Settings
+
 
 STATUS_SERVICE_NAME = "neptune-load-status"
 START_SERVICE_NAME = "neptune-load-start"
@@ -166,6 +168,7 @@ class BulkLoadStack(Stack):
             metrics_namespace=self.stack_name,
             status_service_name=STATUS_SERVICE_NAME,
         )
+        self._check_region_at_deploy(settings)
         if settings.kms_key_arn:
             self._encrypt_log_groups(settings.kms_key_arn)
         for key, value in settings.tags:
@@ -204,6 +207,24 @@ class BulkLoadStack(Stack):
                 "with the AWS managed SNS key, so set kmsKeyArn to a key of your own",
             )
         return topic
+
+    def _check_region_at_deploy(self, settings: Settings) -> None:
+        """A region-agnostic stack refuses, at deploy time, a region other than the cluster's
+        (synth checked it already when the region was known)."""
+        cluster_region = endpoint_region(settings.neptune_endpoint)
+        if cluster_region is None or settings.region is not None:
+            return
+        CfnRule(
+            self,
+            "ClusterRegion",
+            assertions=[
+                CfnRuleAssertion(
+                    assert_=Fn.condition_equals(Aws.REGION, cluster_region),
+                    assert_description=f"The Neptune cluster is in {cluster_region}: deploy this "
+                    "stack there (its functions and IAM grant are for that region)",
+                )
+            ],
+        )
 
     def _encrypt_log_groups(self, key_arn: str) -> None:
         """Every log group of the stack (the functions' and the state machine's) uses the key."""

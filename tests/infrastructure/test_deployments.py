@@ -78,6 +78,8 @@ def test_two_deployments_synthesize_two_correctly_named_stacks(
         if resource["Type"] == "AWS::Lambda::Function"
     ]
     assert {v["NEPTUNE_ENDPOINT"] for v in variables} == {f"https://{EU_ENDPOINT}:8182"}
+    # A stack whose region is known was checked at synth: no deploy-time region rule
+    assert "ClusterRegion" not in prod.get("Rules", {})
     # Each deployment's metrics go to a namespace of its own, so dashboards do not mix them
     assert {v["POWERTOOLS_METRICS_NAMESPACE"] for v in variables} == {"GraphLoads"}
 

@@ -329,3 +329,13 @@ def test_dashboard_url_is_an_output_for_the_deployments_region(template: Templat
             }
         },
     )
+
+
+def test_a_region_agnostic_stack_refuses_another_region_than_the_clusters_at_deploy(
+    template: Template,
+) -> None:
+    # The shipped example names a us-east-1 endpoint and no region
+    rule = template.to_json()["Rules"]["ClusterRegion"]
+    (assertion,) = rule["Assertions"]
+    assert assertion["Assert"] == {"Fn::Equals": [{"Ref": "AWS::Region"}, "us-east-1"]}
+    assert "us-east-1" in assertion["AssertDescription"]
