@@ -2,8 +2,8 @@
 
 :meth:`infrastructure.settings.Settings.from_context` parses the context with these declarations,
 :mod:`infrastructure.deployments` refuses any other key of their shape, ``cdk.json`` sets only
-those without a default, and the
-README's settings table is checked against them (tests/infrastructure/test_setting_declarations.py).
+those without a default, and the README's settings table is checked against them
+(tests/infrastructure/test_setting_declarations.py).
 The defaults the Lambdas also need come from :mod:`neptune_loader.defaults`. No CDK import: the
 command line reads these too. Over 300 lines because it is one flat list of declarations, each a
 few lines; splitting it would scatter the one table the README and the settings parser read.
