@@ -11,7 +11,6 @@ touches the network; the environment comes in as an argument.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -25,19 +24,11 @@ from infrastructure.poll_limits import (
     longest_poll_run_seconds,
 )
 from neptune_loader.defaults import MAX_FLOOR_WAIT_SECONDS
+from neptune_loader.settings import endpoint_region
 
 __all__ = ["DEFAULT_STACK_NAME", "PollSettings", "Settings", "SettingsError", "endpoint_region"]
 
 DEFAULT_STACK_NAME = "NeptuneBulkLoad"
-# Neptune cluster, reader and instance endpoints: <name>.<id>.<region>.neptune.amazonaws.com
-ENDPOINT_REGION = re.compile(r"\.([a-z]{2}(?:-[a-z]+)+-\d{1,2})\.neptune\.amazonaws\.com$")
-
-
-def endpoint_region(endpoint: str) -> str | None:
-    """The region in a Neptune endpoint's host name, or None for another host (a proxy, a custom
-    DNS name), which cannot be checked."""
-    match = ENDPOINT_REGION.search(endpoint.lower())
-    return match.group(1) if match else None
 
 
 @dataclass(frozen=True, kw_only=True)

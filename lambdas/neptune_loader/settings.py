@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -12,6 +13,17 @@ from neptune_loader.defaults import (
     STATUS_MIN_WAIT_SECONDS,
 )
 from neptune_loader.exceptions import ConfigurationError
+
+# A Neptune endpoint names its region: <name>.<id>.<region>.neptune.amazonaws.com[.cn].
+_NEPTUNE_HOST = re.compile(r"\.([a-z]{2}(?:-[a-z]+)+-\d+)\.neptune\.amazonaws\.com(?:\.cn)?$")
+
+
+def endpoint_region(host: str) -> str | None:
+    """The region a Neptune endpoint's host name names, or None for another host (a proxy, a
+    custom DNS name, the emulator)."""
+    named = _NEPTUNE_HOST.search(host.lower())
+    return named.group(1) if named else None
+
 
 _TRUE = frozenset({"true", "1", "yes", "on"})
 _FALSE = frozenset({"false", "0", "no", "off"})
