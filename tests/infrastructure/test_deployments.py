@@ -23,13 +23,15 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 EU_ENDPOINT = "prod.cluster-abcdefghijkl.eu-west-1.neptune.amazonaws.com"
 
 
-def _run_app(context: dict[str, Any], outdir: Path) -> subprocess.CompletedProcess[str]:
+def _run_app(
+    context: dict[str, Any], outdir: Path, cli_env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     env = {
         key: value
         for key, value in os.environ.items()
         if not key.startswith(("CDK_DEFAULT_", "CDK_CONTEXT"))
     }
-    env |= {"CDK_CONTEXT_JSON": json.dumps(context), "CDK_OUTDIR": str(outdir)}
+    env |= {"CDK_CONTEXT_JSON": json.dumps(context), "CDK_OUTDIR": str(outdir)} | (cli_env or {})
     return subprocess.run(
         [sys.executable, "app.py"],
         cwd=PROJECT_ROOT,
@@ -157,6 +159,25 @@ def test_list_values_from_the_command_line_as_json_or_comma_separated(
         ("subnet-0123456789abcdef0",)
     }
     assert all({"Key": "team", "Value": "graph"} in f["Properties"]["Tags"] for f in functions)
+
+
+def test_the_cli_environment_pins_account_and_region(
+    context: dict[str, Any], tmp_path: Path
+) -> None:
+    # Given a CLI with credentials: it sets CDK_DEFAULT_ACCOUNT and CDK_DEFAULT_REGION
+    cli_env = {"CDK_DEFAULT_ACCOUNT": "123456789012", "CDK_DEFAULT_REGION": "us-east-1"}
+    # When the app runs (cdk-nag included)
+    result = _run_app(context, tmp_path, cli_env)
+    # Then the stack is for that account and region, and its IAM grant names them
+    assert result.returncode == 0, result.stderr
+    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    assert manifest["artifacts"]["NeptuneBulkLoad"]["environment"] == (
+        "aws://123456789012/us-east-1"
+    )
+    template = (tmp_path / "NeptuneBulkLoad.template.json").read_text()
+    cluster = context["neptuneClusterResourceId"]
+    assert f'"arn:aws:neptune-db:us-east-1:123456789012:{cluster}/*"' in template
+    assert "ClusterRegion" not in template
 
 
 def test_stage_alone_names_the_stack_and_picks_a_deployment(context: dict[str, Any]) -> None:
