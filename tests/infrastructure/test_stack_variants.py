@@ -2,7 +2,8 @@
 
 ``public``: a cluster reached through its public endpoint (no VPC, no security group);
 ``managed``: the cluster's security group is managed elsewhere (no ingress rule, an output says
-which to add); ``secure``: KMS key, state machine name, a topic of the stack's own, tags.
+which to add); ``secure``: KMS key, state machine name, a topic of the stack's own, tags;
+``topic``: a topic of the stack's own without a KMS key.
 cdk-nag runs on all of them (a finding nobody acknowledged fails this synth).
 """
 
@@ -58,6 +59,7 @@ def variants(variants_outdir: Path, context: dict[str, Any]) -> dict[str, Templa
             "createAlarmTopic": True,
             "tags": TAGS,
         },
+        "topic": network | {"createAlarmTopic": True},
     }
     outdir = variants_outdir
     app, stacks = build_app(
@@ -165,6 +167,12 @@ def test_kms_key_encrypts_every_log_group_and_the_stacks_alarm_topic(
     template.has_output("AlarmTopicArn", {"Value": {"Ref": topic}})
     for alarm in template.find_resources("AWS::CloudWatch::Alarm").values():
         assert alarm["Properties"]["AlarmActions"] == [{"Ref": topic.as_string()}]
+    # Without the key the topic is not encrypted (cdk-nag's SNS2 acknowledged), still TLS-only
+    unencrypted = variants["topic"]
+    (topic_resource,) = unencrypted.find_resources("AWS::SNS::Topic").values()
+    assert "KmsMasterKeyId" not in topic_resource["Properties"]
+    assert "aws:SecureTransport" in json.dumps(unencrypted.find_resources("AWS::SNS::TopicPolicy"))
+    unencrypted.has_output("AlarmTopicArn", {"Value": {"Ref": Match.any_value()}})
     # Without the key the log groups keep CloudWatch Logs' own encryption
     for group in variants["public"].find_resources("AWS::Logs::LogGroup").values():
         assert "KmsKeyId" not in group["Properties"]
