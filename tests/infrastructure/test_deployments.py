@@ -132,6 +132,26 @@ def test_the_readmes_example_error_is_the_apps(context: dict[str, Any], tmp_path
     assert f"\n{line}\n" in readme
 
 
+def test_make_synths_command_with_two_deployments_gives_two_stacks(tmp_path: Path) -> None:
+    # Given `make synth`'s command, with a deployments map added on the command line
+    deployments = json.dumps({"dev": {}, "prod": {"maxResubmits": 0}})
+    command = ["npx", "--no-install", "cdk", "synth", "--quiet", "-o", str(tmp_path)]
+    result = subprocess.run(
+        [*command, "-c", f"deployments={deployments}"],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+    # Then two templates, named after their stages
+    assert result.returncode == 0, result.stderr
+    assert sorted(path.name for path in tmp_path.glob("*.template.json")) == [
+        "NeptuneBulkLoad-dev.template.json",
+        "NeptuneBulkLoad-prod.template.json",
+    ]
+
+
 def test_the_issues_example_through_the_real_cdk_synth(tmp_path: Path) -> None:
     # Given the values the issue reported as a traceback, typed on the command line
     command = ["npx", "--no-install", "cdk", "synth", "--quiet", "-o", str(tmp_path)]
