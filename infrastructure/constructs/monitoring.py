@@ -19,7 +19,7 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
-from neptune_loader.statuses import State
+from neptune_loader.statuses import TERMINAL_STATES, State
 
 PERIOD = Duration.minutes(5)
 
@@ -90,7 +90,7 @@ class WorkflowDashboard(Construct):
     status Lambda's EMF metrics (``lambdas/loader_status/handler.py``): namespace
     ``metrics_namespace``, dimensions ``service`` and ``State``, and ``RecordsLoaded``,
     ``RecordErrors`` and ``LoadSeconds`` only on a load's last (terminal) check, so each load counts
-    once under ``SUCCEEDED`` or ``FAILED``.
+    once under its terminal state (``SUCCEEDED``, ``FAILED`` or ``UNAVAILABLE``).
 
     Attributes
     ----------
@@ -125,7 +125,8 @@ class WorkflowDashboard(Construct):
         def graph(title: str, metrics: list[cloudwatch.IMetric]) -> cloudwatch.GraphWidget:
             return cloudwatch.GraphWidget(title=title, left=metrics, width=8)
 
-        endings = (State.SUCCEEDED, State.FAILED)
+        # In the enum's order (a set's order would change the template from one synth to the next).
+        endings = [state for state in State if state in TERMINAL_STATES]
         executions: list[cloudwatch.IMetric] = [
             state_machine.metric_succeeded(period=PERIOD, statistic="Sum", label="Succeeded"),
             state_machine.metric_failed(period=PERIOD, statistic="Sum", label="Failed"),

@@ -17,3 +17,7 @@ STATUS_MAX_ERRORS_FETCHED = 100
 # The longest wait the budget floor may impose when the loop's checks run low (Step Functions
 # waits up to a year; the status object keeps nextWaitSeconds <= 3600).
 MAX_FLOOR_WAIT_SECONDS = 3600
+# Record errors a failed load may have and still count as a success (failOnError FALSE only):
+# a count, and a share of the records in errors per million. 0: none tolerated (the default).
+STATUS_TOLERATED_RECORD_ERRORS = 0
+STATUS_TOLERATED_ERRORS_PER_MILLION = 0

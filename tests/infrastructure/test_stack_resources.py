@@ -140,6 +140,8 @@ def test_function_environment_follows_the_design(template: Template, settings: S
         "STATUS_MIN_WAIT_SECONDS": str(settings.poll.status_min_wait_seconds),
         "STATUS_MAX_WAIT_SECONDS": str(settings.poll.status_max_wait_seconds),
         "STATUS_MAX_ERRORS_FETCHED": str(settings.poll.status_max_errors_fetched),
+        "STATUS_TOLERATED_RECORD_ERRORS": "0",
+        "STATUS_TOLERATED_ERRORS_PER_MILLION": "0",
         "POWERTOOLS_METRICS_NAMESPACE": "NeptuneBulkLoad",
         "POWERTOOLS_LOG_LEVEL": "INFO",
     }
@@ -274,7 +276,8 @@ def test_dashboard_shows_the_status_lambdas_metrics_by_state(template: Template)
         return [entry[:6] for entry in _widget(body, title)]
 
     assert names("Status checks by state") == [
-        series("StatusChecks", state) for state in ("IN_PROGRESS", "SUCCEEDED", "FAILED", "RETRY")
+        series("StatusChecks", state)
+        for state in ("IN_PROGRESS", "SUCCEEDED", "FAILED", "RETRY", "UNAVAILABLE")
     ]
     for title, metric in (
         ("Loads by outcome", "StatusChecks"),
@@ -282,7 +285,9 @@ def test_dashboard_shows_the_status_lambdas_metrics_by_state(template: Template)
         ("Record errors", "RecordErrors"),
         ("Load duration (s, longest)", "LoadSeconds"),
     ):
-        assert names(title) == [series(metric, "SUCCEEDED"), series(metric, "FAILED")], title
+        assert names(title) == [
+            series(metric, state) for state in ("SUCCEEDED", "FAILED", "UNAVAILABLE")
+        ], title
     assert {entry[6]["stat"] for entry in _widget(body, "Load duration (s, longest)")} == {
         "Maximum"
     }
