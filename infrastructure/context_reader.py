@@ -85,6 +85,12 @@ class Reader:
             )
         return cleaned
 
+    def optional_id_list(self, declaration: declared.IdList) -> tuple[str, ...]:
+        value = self._context.get(declaration.key)
+        if value is None or value in ("", []):
+            return ()
+        return self.id_list(declaration)
+
     def tag_map(self, declaration: declared.TagMap) -> tuple[tuple[str, str], ...]:
         key = declaration.key
         if not self.is_set(key):

@@ -71,6 +71,7 @@ class Settings:
     loader_role_arn: str | None = None
     poll: PollSettings = PollSettings()
     max_resubmits: int = declared.MAX_RESUBMITS.default
+    start_queue_full_retries: int = declared.START_QUEUE_FULL_RETRIES.default
     workflow_timeout_seconds: int = declared.WORKFLOW_TIMEOUT.default
     log_retention_days: int = declared.LOG_RETENTION.default
     kms_key_arn: str | None = None
@@ -78,6 +79,8 @@ class Settings:
     alarm_topic_arn: str | None = None
     create_alarm_topic: bool = declared.CREATE_ALARM_TOPIC.default
     tags: tuple[tuple[str, str], ...] = ()
+    source_estimates: bool = declared.SOURCE_ESTIMATES.default
+    source_buckets: tuple[str, ...] = ()
 
     @property
     def neptune_endpoint_url(self) -> str:
@@ -139,6 +142,7 @@ class Settings:
             loader_role_arn=reader.optional_text(declared.LOADER_ROLE_ARN),
             poll=poll,
             max_resubmits=reader.integer(declared.MAX_RESUBMITS),
+            start_queue_full_retries=reader.integer(declared.START_QUEUE_FULL_RETRIES),
             workflow_timeout_seconds=reader.integer(declared.WORKFLOW_TIMEOUT),
             log_retention_days=reader.choice(declared.LOG_RETENTION),
             kms_key_arn=reader.optional_text(declared.KMS_KEY_ARN),
@@ -146,12 +150,20 @@ class Settings:
             alarm_topic_arn=reader.optional_text(declared.ALARM_TOPIC_ARN),
             create_alarm_topic=reader.boolean(declared.CREATE_ALARM_TOPIC),
             tags=reader.tag_map(declared.TAGS),
+            source_estimates=reader.boolean(declared.SOURCE_ESTIMATES),
+            source_buckets=reader.optional_id_list(declared.SOURCE_BUCKETS),
         )
         settings._check_combinations(environment)
         return settings
 
     def _check_combinations(self, environment: Mapping[str, str]) -> None:
         """Refuse values that are each valid but do not fit together."""
+        if self.source_estimates and not self.source_buckets:
+            raise SettingsError(
+                "context key 'sourceEstimates' is true but 'sourceBuckets' is empty: name the S3 "
+                "buckets your loads read from (the status Lambda gets read-only access to them "
+                "only), e.g. -c sourceBuckets=my-bucket,other-bucket"
+            )
         if self.alarm_topic_arn and self.create_alarm_topic:
             raise SettingsError(
                 "context keys 'alarmTopicArn' and 'createAlarmTopic' do not fit: the alarms "
@@ -180,14 +192,18 @@ class Settings:
         # must fire before the execution's own timeout.
         poll = self.poll
         longest_run = longest_poll_run_seconds(
-            poll.max_total_wait_seconds, poll.status_max_wait_seconds, poll.max_checks
+            poll.max_total_wait_seconds,
+            poll.status_max_wait_seconds,
+            poll.max_checks,
+            self.start_queue_full_retries,
         )
         needed = (1 + self.max_resubmits) * longest_run
         if self.workflow_timeout_seconds <= needed:
             raise SettingsError(
                 "context key 'workflowTimeoutSeconds' must exceed (1 + 'maxResubmits') x "
                 "('pollMaxTotalWaitSeconds' + 'statusMaxWaitSeconds' + 'pollMaxChecks' x "
-                f"{CHECK_TASK_ALLOWANCE_SECONDS} s + {START_TASK_ALLOWANCE_SECONDS} s) = {needed} s, "
+                f"{CHECK_TASK_ALLOWANCE_SECONDS} s + {START_TASK_ALLOWANCE_SECONDS} s + the waits "
+                f"of 'startQueueFullRetries') = {needed} s, "
                 "so the poll loop's own bound (a named Fail) fires before the execution times out"
             )
 

@@ -4,8 +4,9 @@ The cluster's VPC, subnets and security group are imported by id, never looked u
 offline and deterministic. The functions get a security group whose only rule is egress to the
 Neptune port on the cluster's group, the cluster's group gets the matching ingress (or, for a
 group managed elsewhere, a synth message and a stack output say which rule to add), and each
-function may call one Neptune data-plane action on this cluster. For a cluster reached through
-its public endpoint there is no network part: no VPC, no security group, only IAM.
+function may call only the Neptune data-plane actions it needs, on this cluster only. For a
+cluster reached through its public endpoint there is no network part: no VPC, no security group,
+only IAM.
 """
 
 from __future__ import annotations
@@ -133,10 +134,10 @@ class NeptuneAccess(Construct):
             f"{cluster_security_group_id} --protocol tcp --port {port} --source-group <its id>)"
         )
 
-    def allow(self, function: lambda_.IFunction, action: str) -> None:
-        """Let ``function`` call the Neptune data-plane ``action`` on this cluster only."""
+    def allow(self, function: lambda_.IFunction, *actions: str) -> None:
+        """Let ``function`` call the Neptune data-plane ``actions`` on this cluster only."""
         function.add_to_role_policy(
-            iam.PolicyStatement(actions=[action], resources=[self.cluster_arn])
+            iam.PolicyStatement(actions=sorted(actions), resources=[self.cluster_arn])
         )
         role = function.role
         assert role is not None  # a function of this app always has one

@@ -24,6 +24,7 @@ from infrastructure.constructs.house_lambda import (
 from infrastructure.constructs.monitoring import WorkflowAlarms, WorkflowDashboard
 from infrastructure.constructs.nag import acknowledge
 from infrastructure.constructs.neptune_access import NeptuneAccess
+from infrastructure.constructs.source_access import allow_source_reads
 from infrastructure.settings import endpoint_region
 
 if TYPE_CHECKING:
@@ -114,6 +115,9 @@ class BulkLoadStack(Stack):
                 settings.poll.status_tolerated_errors_per_million
             ),
         }
+        status_env = dict(common_env)
+        if settings.source_estimates:
+            status_env["SOURCE_ESTIMATES"] = "true"
         start_env = dict(common_env)
         if settings.loader_role_arn:
             start_env["LOADER_IAM_ROLE_ARN"] = settings.loader_role_arn
@@ -123,7 +127,7 @@ class BulkLoadStack(Stack):
             shared=shared,
             handler=STATUS_HANDLER,
             description="Reads a Neptune bulk load's status and says what to do next",
-            environment=common_env,
+            environment=status_env,
             service_name=STATUS_SERVICE_NAME,
             # The handler answers within 10 s even when Neptune hangs; 15 s leaves headroom.
             timeout=Duration.seconds(15),
@@ -136,10 +140,20 @@ class BulkLoadStack(Stack):
             description="Starts a Neptune bulk load",
             environment=start_env,
             service_name=START_SERVICE_NAME,
-            timeout=Duration.seconds(30),
+            # A look for an earlier attempt's load (<= 10 s), the start (<= 25 s) and, when its
+            # answer is lost, a look for the load it may have created (<= 10 s).
+            timeout=Duration.seconds(60),
         ).function
         access.allow(self.status_function, "neptune-db:GetLoaderJobStatus")
-        access.allow(self.start_function, "neptune-db:StartLoaderJob")
+        # Listing and reading loads lets a start find the load an unanswered start created.
+        access.allow(
+            self.start_function,
+            "neptune-db:StartLoaderJob",
+            "neptune-db:ListLoaderJobs",
+            "neptune-db:GetLoaderJobStatus",
+        )
+        if settings.source_estimates:
+            allow_source_reads(self.status_function, settings.source_buckets)
 
         self.workflow = BulkLoadWorkflow(
             self,
@@ -148,6 +162,7 @@ class BulkLoadStack(Stack):
             status_function=self.status_function,
             poll=settings.poll,
             max_resubmits=settings.max_resubmits,
+            start_queue_full_retries=settings.start_queue_full_retries,
             timeout=Duration.seconds(settings.workflow_timeout_seconds),
             log_retention=retention,
         )

@@ -31,8 +31,9 @@ def _row(declaration: declared.Declaration) -> str:
             default_text, allowed = str(default).lower(), "true, false"
         case declared.Text(optional=optional, expected=expected, unless=unless):
             default_text, allowed = ("none" if optional else _required(unless)), expected
-        case declared.IdList(expected=expected, unless=unless):
-            default_text, allowed = _required(unless), f"a list of {expected}"
+        case declared.IdList(expected=expected, optional=optional, unless=unless):
+            default_text = "none" if optional else _required(unless)
+            allowed = f"a list of {expected}"
         case declared.TagMap(expected=expected):
             default_text, allowed = "none", expected
     return f"| `{declaration.key}` | {default_text} | {allowed} | {declaration.doc} |"
@@ -61,8 +62,7 @@ def test_cdk_json_sets_only_declared_keys_without_a_default(context: dict[str, A
     required = {
         declaration.key
         for declaration in declared.DECLARATIONS
-        if isinstance(declaration, declared.IdList)
-        or (isinstance(declaration, declared.Text) and not declaration.optional)
+        if isinstance(declaration, declared.IdList | declared.Text) and not declaration.optional
     }
     assert required <= settings_keys
 
