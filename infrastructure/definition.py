@@ -27,7 +27,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-STACK_NAME = "NeptuneBulkLoad"
+from .settings import DEFAULT_STACK_NAME as STACK_NAME
+
 DEFAULT_TEMPLATE = Path(__file__).resolve().parents[1] / "cdk.out" / f"{STACK_NAME}.template.json"
 
 FunctionRole = Literal["status", "start"]

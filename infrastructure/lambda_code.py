@@ -4,7 +4,7 @@ From a checkout, ``lambdas/`` sits beside this package (``infrastructure/``); in
 it is package data inside it (``neptune_bulk_load_workflow/lambdas/``). Either way it is the
 Lambda asset root (handlers ``loader_status.handler.handler``, ``start_loader.handler.handler``).
 
-The CDK side reads a few stdlib-only Lambda modules (the declared defaults, the status table) by
+The CDK side reads a few stdlib-only Lambda modules (the declared defaults, the status table, the endpoint's region) by
 file path under a private module name, so ``neptune_loader`` never has to be on anyone's
 ``sys.path``: a user's app cannot pick up, or collide with, a package of that name.
 """
@@ -23,6 +23,7 @@ __all__ = [
     "LAMBDA_ASSET_DIR",
     "LAMBDA_REQUIREMENTS",
     "lambda_defaults",
+    "lambda_endpoints",
     "lambda_statuses",
     "load_lambda_module",
 ]
@@ -64,7 +65,9 @@ def load_lambda_module(relative_path: str) -> ModuleType:
 
 if TYPE_CHECKING:
     from neptune_loader import defaults as lambda_defaults
+    from neptune_loader import endpoints as lambda_endpoints
     from neptune_loader import statuses as lambda_statuses
 else:
     lambda_defaults = load_lambda_module("neptune_loader/defaults.py")
+    lambda_endpoints = load_lambda_module("neptune_loader/endpoints.py")
     lambda_statuses = load_lambda_module("neptune_loader/statuses.py")

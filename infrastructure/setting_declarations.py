@@ -1,10 +1,12 @@
 """Every deployment setting, declared once: context key, default, allowed values, meaning.
 
 :meth:`infrastructure.settings.Settings.from_context` parses the context with these declarations,
-``app.py`` reads exactly their keys, ``cdk.json`` sets only those without a default, and the
-README's settings table is checked against them (tests/infrastructure/test_setting_declarations.py).
+:mod:`infrastructure.deployments` refuses any other key of their shape, ``cdk.json`` sets only
+those without a default, and the README's settings table is checked against them
+(tests/infrastructure/test_setting_declarations.py).
 The defaults the Lambdas also need come from :mod:`neptune_loader.defaults`. No CDK import: the
-command line reads these too.
+command line reads these too. Over 300 lines because it is one flat list of declarations, each a
+few lines; splitting it would scatter the one table the README and the settings parser read.
 """
 
 from __future__ import annotations
@@ -57,28 +59,40 @@ class Flag:
 
 @dataclass(frozen=True, kw_only=True)
 class Text:
-    """A string matching ``pattern``; without a default it is required unless ``optional``."""
+    """A string matching ``pattern``; without a default it is required unless ``optional``, or
+    unless the flag named by ``unless`` is true (then it is not used)."""
 
     key: str
     pattern: re.Pattern[str]
     expected: str
     doc: str
     optional: bool = False
+    unless: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
 class IdList:
-    """A non-empty list of distinct ids matching ``pattern`` (or one comma-separated string);
-    when ``optional``, it may also be left unset (an empty list)."""
+    """A list of distinct ids matching ``pattern``: a JSON list, or one comma-separated string
+    (``-c subnetIds=subnet-a,subnet-b``); non-empty unless ``optional`` (then unset means empty)."""
 
     key: str
     pattern: re.Pattern[str]
     expected: str
     doc: str
+    unless: str | None = None
     optional: bool = False
 
 
-Declaration = Integer | Choice | Flag | Text | IdList
+@dataclass(frozen=True, kw_only=True)
+class TagMap:
+    """Optional string-to-string map (a JSON object on the command line) with AWS's tag rules."""
+
+    key: str
+    expected: str
+    doc: str
+
+
+Declaration = Integer | Choice | Flag | Text | IdList | TagMap
 
 HOURS = 3600
 DAYS = 24 * HOURS
@@ -109,23 +123,40 @@ VPC_ID = Text(
     pattern=re.compile(r"^vpc-[0-9a-f]{8,17}$"),
     expected="like 'vpc-0123456789abcdef0'",
     doc="the cluster's VPC",
+    unless="neptunePublicEndpoint",
 )
 SUBNET_IDS = IdList(
     key="subnetIds",
     pattern=re.compile(r"^subnet-[0-9a-f]{8,17}$"),
     expected="subnet ids like 'subnet-0123abcd'",
     doc="the private subnets for the Lambdas",
+    unless="neptunePublicEndpoint",
 )
 NEPTUNE_SECURITY_GROUP_ID = Text(
     key="neptuneSecurityGroupId",
     pattern=re.compile(r"^sg-[0-9a-f]{8,17}$"),
     expected="like 'sg-0123456789abcdef0'",
-    doc="the cluster's security group; gets an ingress rule from the Lambdas' group",
+    doc="the cluster's security group; gets an ingress rule from the Lambdas' group (unless "
+    "`addNeptuneIngressRule` is false)",
+    unless="neptunePublicEndpoint",
 )
 NEPTUNE_IAM_AUTH = Flag(
     key="neptuneIamAuth",
     default=True,
     doc="SigV4-sign requests (`false` for clusters without IAM auth)",
+)
+NEPTUNE_PUBLIC_ENDPOINT = Flag(
+    key="neptunePublicEndpoint",
+    default=False,
+    doc="the cluster is reached through its Neptune public endpoint: the functions run outside any "
+    "VPC, no security group is created, `vpcId`, `subnetIds` and `neptuneSecurityGroupId` are not "
+    "used; needs `neptuneIamAuth` true",
+)
+ADD_NEPTUNE_INGRESS_RULE = Flag(
+    key="addNeptuneIngressRule",
+    default=True,
+    doc="add the ingress rule to `neptuneSecurityGroupId`; `false` leaves a group managed "
+    "elsewhere untouched and prints the rule to add (synth message and `NeptuneIngressRule` output)",
 )
 LOADER_ROLE_ARN = Text(
     key="loaderRoleArn",
@@ -262,8 +293,74 @@ ALARM_TOPIC_ARN = Text(
     optional=True,
 )
 
+STAGE = Text(
+    key="stage",
+    pattern=re.compile(r"^[A-Za-z][A-Za-z0-9-]{0,31}$"),
+    expected="letters, digits and '-', 1 to 32, starting with a letter",
+    doc="the deployment's stage; the stack is named `NeptuneBulkLoad-<stage>` (without a stage: "
+    "`NeptuneBulkLoad`). Set by each `deployments` entry's key; `-c stage=...` alone picks one entry",
+    optional=True,
+)
+STACK_NAME = Text(
+    key="stackName",
+    pattern=re.compile(r"^[A-Za-z][A-Za-z0-9-]{0,127}$"),
+    expected="a CloudFormation stack name",
+    doc="the stack's name instead of the one derived from `stage`",
+    optional=True,
+)
+ACCOUNT = Text(
+    key="account",
+    pattern=re.compile(r"^\d{12}$"),
+    expected="a 12-digit account id",
+    doc="the account to deploy to (default: `CDK_DEFAULT_ACCOUNT`, else account-agnostic)",
+    optional=True,
+)
+REGION = Text(
+    key="region",
+    pattern=re.compile(r"^[a-z]{2}(-[a-z]+)+-\d{1,2}$"),
+    expected="a region like 'eu-west-1'",
+    doc="the region to deploy to (default: `CDK_DEFAULT_REGION`, else region-agnostic); must be "
+    "the region of `neptuneEndpoint`",
+    optional=True,
+)
+KMS_KEY_ARN = Text(
+    key="kmsKeyArn",
+    pattern=re.compile(
+        r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/(mrk-[0-9a-f]{32}|[0-9a-f-]{36})$"
+    ),
+    expected="a KMS key ARN",
+    doc="customer-managed key for the log groups and the alarm topic the stack creates (its key "
+    "policy must allow CloudWatch Logs and CloudWatch, see docs/security.md)",
+    optional=True,
+)
+STATE_MACHINE_NAME = Text(
+    key="stateMachineName",
+    pattern=re.compile(r"^[A-Za-z0-9_-]{1,80}$"),
+    expected="letters, digits, '-' and '_', 1 to 80",
+    doc="the state machine's name (default: generated by CloudFormation)",
+    optional=True,
+)
+CREATE_ALARM_TOPIC = Flag(
+    key="createAlarmTopic",
+    default=False,
+    doc="create an SNS topic for the alarms (TLS only, encrypted with `kmsKeyArn` when set) and "
+    "output its ARN; not with `alarmTopicArn`",
+)
+TAGS = TagMap(
+    key="tags",
+    expected="a JSON object of up to 50 tags (key 1 to 128, value up to 256 characters, no 'aws:')",
+    doc="tags applied to every resource of the stack",
+)
+
+# The key of the map of named deployments (stage -> overrides of the keys above); not a setting.
+DEPLOYMENTS_KEY = "deployments"
+
 # In the order of the README's table.
 DECLARATIONS: tuple[Declaration, ...] = (
+    STAGE,
+    STACK_NAME,
+    ACCOUNT,
+    REGION,
     NEPTUNE_ENDPOINT,
     NEPTUNE_PORT,
     CLUSTER_RESOURCE_ID,
@@ -271,6 +368,8 @@ DECLARATIONS: tuple[Declaration, ...] = (
     SUBNET_IDS,
     NEPTUNE_SECURITY_GROUP_ID,
     NEPTUNE_IAM_AUTH,
+    NEPTUNE_PUBLIC_ENDPOINT,
+    ADD_NEPTUNE_INGRESS_RULE,
     LOADER_ROLE_ARN,
     POLL_INITIAL_WAIT,
     POLL_MAX_CHECKS,
@@ -285,9 +384,13 @@ DECLARATIONS: tuple[Declaration, ...] = (
     START_QUEUE_FULL_RETRIES,
     WORKFLOW_TIMEOUT,
     LOG_RETENTION,
+    KMS_KEY_ARN,
+    STATE_MACHINE_NAME,
     SOURCE_ESTIMATES,
     SOURCE_BUCKETS,
     ALARM_TOPIC_ARN,
+    CREATE_ALARM_TOPIC,
+    TAGS,
 )
 CONTEXT_KEYS = tuple(declaration.key for declaration in DECLARATIONS)
 # What a key means when the context does not set it (keys that have a default).

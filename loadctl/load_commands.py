@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import shlex
 import sys
 from collections.abc import Callable
@@ -44,8 +43,6 @@ def use_lambda_code() -> None:
         sys.path.insert(0, str(LAMBDAS_DIR))
 
 
-# A Neptune endpoint names its region: <name>.<id>.<region>.neptune.amazonaws.com[.cn].
-_NEPTUNE_HOST = re.compile(r"\.([a-z]{2}(?:-[a-z]+)+-\d+)\.neptune\.amazonaws\.com(?:\.cn)?$")
 # Region given to the client of an unsigned request (the emulator), where no region is used.
 UNSIGNED_REGION = "us-east-1"
 # Before Neptune has answered once, this many connection errors in a row end `watch` with a hint,
@@ -58,10 +55,12 @@ CONNECTION_ERROR = "CONNECTION_ERROR"  # the status object's reason (neptune_loa
 def region_of(env: dict[str, str]) -> str | None:
     """The region to sign for: the endpoint's own (signing for any other fails), else
     ``AWS_REGION``, ``AWS_DEFAULT_REGION`` or the profile's (``AWS_PROFILE``), else ``None``."""
-    host = urlsplit(env.get("NEPTUNE_ENDPOINT", "")).hostname or ""
-    named = _NEPTUNE_HOST.search(host)
+    use_lambda_code()
+    from neptune_loader.endpoints import endpoint_region
+
+    named = endpoint_region(urlsplit(env.get("NEPTUNE_ENDPOINT", "")).hostname or "")
     if named:
-        return named.group(1)
+        return named
     for name in ("AWS_REGION", "AWS_DEFAULT_REGION"):
         if env.get(name, "").strip():
             return env[name].strip()

@@ -62,13 +62,13 @@ def dependency_layer(
 
 @dataclass(frozen=True, kw_only=True)
 class SharedFunctionProps:
-    """What every function of one stack shares: its layer, network placement, metrics namespace
-    and log retention."""
+    """What every function of one stack shares: its layer, network placement (none for a cluster
+    reached through its public endpoint), metrics namespace and log retention."""
 
     layer: lambda_.ILayerVersion
-    vpc: ec2.IVpc
+    vpc: ec2.IVpc | None
     subnets: Sequence[ec2.ISubnet]
-    security_group: ec2.ISecurityGroup
+    security_group: ec2.ISecurityGroup | None
     metrics_namespace: str
     log_retention: logs.RetentionDays
 
@@ -121,8 +121,8 @@ class HouseLambda(Construct):
             logging_format=lambda_.LoggingFormat.JSON,
             log_group=self.log_group,
             vpc=shared.vpc,
-            vpc_subnets=ec2.SubnetSelection(subnets=list(shared.subnets)),
-            security_groups=[shared.security_group],
+            vpc_subnets=ec2.SubnetSelection(subnets=list(shared.subnets)) if shared.vpc else None,
+            security_groups=[shared.security_group] if shared.security_group else None,
             environment={
                 "POWERTOOLS_SERVICE_NAME": service_name,
                 "POWERTOOLS_METRICS_NAMESPACE": shared.metrics_namespace,
@@ -130,9 +130,9 @@ class HouseLambda(Construct):
                 **environment,
             },
         )
-        self._acknowledge_nag_findings()
+        self._acknowledge_nag_findings(in_vpc=shared.vpc is not None)
 
-    def _acknowledge_nag_findings(self) -> None:
+    def _acknowledge_nag_findings(self, *, in_vpc: bool) -> None:
         """What every house function brings with it: the pinned runtime, Lambda's managed
         policies for logs and VPC ENIs, and X-Ray's unscoped actions."""
         acknowledge(
@@ -149,13 +149,14 @@ class HouseLambda(Construct):
             "service-role/AWSLambdaBasicExecutionRole]",
             reason="Lambda's standard policy to write its own logs",
         )
-        acknowledge(
-            role,
-            id="AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/"
-            "service-role/AWSLambdaVPCAccessExecutionRole]",
-            reason="Lambda's standard policy to manage the ENIs of a VPC function; ENI ids "
-            "are not known in advance",
-        )
+        if in_vpc:
+            acknowledge(
+                role,
+                id="AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/"
+                "service-role/AWSLambdaVPCAccessExecutionRole]",
+                reason="Lambda's standard policy to manage the ENIs of a VPC function; ENI ids "
+                "are not known in advance",
+            )
         acknowledge(
             role,
             id="AwsSolutions-IAM5[Resource::*]",

@@ -1,9 +1,11 @@
 """The status and start functions, each wired to one Neptune cluster in a single construct.
 
 A function cannot be half-wired: :class:`NeptuneClusterRef` always creates the functions' security
-group (egress to the Neptune port only) with the matching ingress on the cluster's group, and each
-function construct places its Lambda in the cluster's subnets behind that group, points it at the
-cluster's endpoint and grants its one Neptune action on that cluster only.
+group (egress to the Neptune port only) with the matching ingress on the cluster's group (or, for a
+group managed elsewhere, says which rule to add), and each function construct places its Lambda in
+the cluster's subnets behind that group, points it at the cluster's endpoint and grants its Neptune
+actions on that cluster only. For a cluster reached through its public endpoint there is no
+network part, only IAM.
 
 Example::
 
@@ -24,7 +26,7 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from .. import setting_declarations as declared
-from ..settings import PollSettings
+from ..settings import DEFAULT_STACK_NAME, PollSettings
 from .house_lambda import HouseLambda, SharedFunctionProps
 from .layer_bundling import shared_dependency_layer
 from .neptune_access import NeptuneAccess
@@ -37,7 +39,10 @@ if TYPE_CHECKING:
 
 STATUS_HANDLER = "loader_status.handler.handler"
 START_HANDLER = "start_loader.handler.handler"
-METRICS_NAMESPACE = "NeptuneBulkLoad"
+STATUS_SERVICE_NAME = "neptune-load-status"
+START_SERVICE_NAME = "neptune-load-start"
+# The default stack's name: metrics of a function built outside a stack of this app.
+METRICS_NAMESPACE = DEFAULT_STACK_NAME
 
 
 def _checked(declaration: declared.Text | declared.IdList, prop: str, value: str) -> str:
@@ -65,6 +70,13 @@ class NeptuneClusterRef(Construct):
         The Neptune port; the functions' group may reach this port only.
     iam_auth
         Whether requests are SigV4-signed (``False`` for clusters without IAM authentication).
+    public_endpoint
+        The cluster is reached through its Neptune public endpoint: leave out ``vpc_id``,
+        ``subnet_ids`` and ``security_group_id``; the functions run outside any VPC and
+        ``iam_auth`` must stay on.
+    add_ingress_rule
+        ``False`` leaves a security group managed elsewhere untouched: a synth message and the
+        stack output ``NeptuneIngressRule`` give the rule to add.
 
     Attributes
     ----------
@@ -81,16 +93,33 @@ class NeptuneClusterRef(Construct):
         *,
         endpoint: str,
         cluster_resource_id: str,
-        vpc_id: str,
-        subnet_ids: Sequence[str],
-        security_group_id: str,
+        vpc_id: str | None = None,
+        subnet_ids: Sequence[str] | None = None,
+        security_group_id: str | None = None,
         port: int = declared.NEPTUNE_PORT.default,
         iam_auth: bool = declared.NEPTUNE_IAM_AUTH.default,
+        public_endpoint: bool = declared.NEPTUNE_PUBLIC_ENDPOINT.default,
+        add_ingress_rule: bool = declared.ADD_NEPTUNE_INGRESS_RULE.default,
     ) -> None:
         super().__init__(scope, construct_id)
         _checked(declared.NEPTUNE_ENDPOINT, "endpoint", endpoint)
-        if not subnet_ids:
-            raise ValueError("subnet_ids must name at least one subnet")
+        network = (vpc_id, subnet_ids, security_group_id)
+        if public_endpoint:
+            if any(value is not None for value in network):
+                raise ValueError(
+                    "public_endpoint runs the functions outside any VPC: leave out vpc_id, "
+                    "subnet_ids and security_group_id"
+                )
+            if not iam_auth:
+                raise ValueError(
+                    "public_endpoint needs iam_auth: Neptune public endpoints "
+                    "require IAM authentication"
+                )
+        elif vpc_id is None or security_group_id is None or not subnet_ids:
+            raise ValueError(
+                "vpc_id, subnet_ids (at least one) and security_group_id are required unless "
+                "public_endpoint=True"
+            )
         if not declared.NEPTUNE_PORT.low <= port <= declared.NEPTUNE_PORT.high:
             raise ValueError(f"port must be between 1 and 65535, got {port}")
         self.endpoint = endpoint
@@ -101,17 +130,22 @@ class NeptuneClusterRef(Construct):
         self.access = NeptuneAccess(
             self,
             "Default",
-            vpc_id=_checked(declared.VPC_ID, "vpc_id", vpc_id),
-            subnet_ids=tuple(
+            vpc_id=None if vpc_id is None else _checked(declared.VPC_ID, "vpc_id", vpc_id),
+            subnet_ids=None
+            if subnet_ids is None
+            else tuple(
                 _checked(declared.SUBNET_IDS, "subnet_ids", subnet) for subnet in subnet_ids
             ),
-            cluster_security_group_id=_checked(
+            cluster_security_group_id=None
+            if security_group_id is None
+            else _checked(
                 declared.NEPTUNE_SECURITY_GROUP_ID, "security_group_id", security_group_id
             ),
             port=port,
             cluster_resource_id=_checked(
                 declared.CLUSTER_RESOURCE_ID, "cluster_resource_id", cluster_resource_id
             ),
+            add_ingress_rule=add_ingress_rule,
         )
 
     @classmethod
@@ -129,6 +163,8 @@ class NeptuneClusterRef(Construct):
             security_group_id=settings.neptune_security_group_id,
             port=settings.neptune_port,
             iam_auth=settings.iam_auth,
+            public_endpoint=settings.public_endpoint,
+            add_ingress_rule=settings.add_ingress_rule,
         )
 
 
@@ -241,7 +277,7 @@ class NeptuneStatusFunction(_NeptuneFunction):
             actions=("neptune-db:GetLoaderJobStatus",),
             handler=STATUS_HANDLER,
             description="Reads a Neptune bulk load's status and says what to do next",
-            service_name="neptune-load-status",
+            service_name=STATUS_SERVICE_NAME,
             # The handler answers within 10 s even when Neptune hangs; 15 s leaves headroom.
             timeout=Duration.seconds(15),
             poll=poll or PollSettings(),
@@ -301,7 +337,7 @@ class NeptuneStartFunction(_NeptuneFunction):
             ),
             handler=START_HANDLER,
             description="Starts a Neptune bulk load",
-            service_name="neptune-load-start",
+            service_name=START_SERVICE_NAME,
             # A look for an earlier attempt's load (<= 10 s), the start (<= 25 s) and, when its
             # answer is lost, a look for the load it may have created (<= 10 s).
             timeout=Duration.seconds(60),

@@ -1,25 +1,31 @@
-"""The deployable stack: wires the Neptune access, two VPC Lambdas, the workflow and alarms.
+"""The deployable stack: wires the Neptune access, two Lambdas, the workflow, alarms and dashboard.
 
 Each construct owns its resources and acknowledges its own cdk-nag findings; this module only
-turns the typed settings into construct arguments.
+turns the typed settings of one deployment into construct arguments, plus what applies to the
+whole stack: tags, the KMS key of every log group, the state machine's name and the outputs.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from aws_cdk import CfnOutput, Duration, Stack
+from aws_cdk import Aws, CfnOutput, CfnRule, CfnRuleAssertion, Duration, Fn, Stack, Tags
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sns as sns
+from aws_cdk import aws_stepfunctions as sfn
 
 from ..constructs.bulk_load_workflow import BulkLoadWorkflow
 from ..constructs.house_lambda import dependency_layer
-from ..constructs.monitoring import WorkflowAlarms
+from ..constructs.monitoring import WorkflowAlarms, WorkflowDashboard
+from ..constructs.nag import acknowledge
 from ..constructs.neptune_functions import (
+    STATUS_SERVICE_NAME,
     NeptuneClusterRef,
     NeptuneStartFunction,
     NeptuneStatusFunction,
 )
+from ..settings import endpoint_region
 
 if TYPE_CHECKING:
     from constructs import Construct
@@ -59,6 +65,10 @@ class BulkLoadStack(Stack):
         The state machine construct.
     alarms
         The CloudWatch alarms.
+    alarm_topic
+        The topic the alarms notify (yours, one the stack created, or None).
+    dashboard
+        The CloudWatch dashboard.
     """
 
     def __init__(
@@ -80,6 +90,8 @@ class BulkLoadStack(Stack):
             source_buckets=settings.source_buckets if settings.source_estimates else None,
             layer=layer,
             log_retention=retention,
+            # The stack's name: deployments in one account and region keep their metrics apart.
+            metrics_namespace=self.stack_name,
         ).function
         self.start_function = NeptuneStartFunction(
             self,
@@ -89,6 +101,7 @@ class BulkLoadStack(Stack):
             poll=settings.poll,
             layer=layer,
             log_retention=retention,
+            metrics_namespace=self.stack_name,
         ).function
 
         self.workflow = BulkLoadWorkflow(
@@ -102,19 +115,87 @@ class BulkLoadStack(Stack):
             timeout=Duration.seconds(settings.workflow_timeout_seconds),
             log_retention=retention,
         )
-        topic = (
-            sns.Topic.from_topic_arn(self, "AlarmTopic", settings.alarm_topic_arn)
-            if settings.alarm_topic_arn
-            else None
-        )
+        if settings.state_machine_name:
+            cfn_state_machine = self.workflow.state_machine.node.default_child
+            assert isinstance(cfn_state_machine, sfn.CfnStateMachine)
+            cfn_state_machine.state_machine_name = settings.state_machine_name
+        functions = {"LoadStatus": self.status_function, "StartLoad": self.start_function}
+        self.alarm_topic = self._alarm_topic(settings)
         self.alarms = WorkflowAlarms(
             self,
             "Alarms",
             state_machine=self.workflow.state_machine,
-            functions={"LoadStatus": self.status_function, "StartLoad": self.start_function},
-            topic=topic,
+            functions=functions,
+            topic=self.alarm_topic,
         )
+        self.dashboard = WorkflowDashboard(
+            self,
+            "Dashboard",
+            state_machine=self.workflow.state_machine,
+            functions=functions,
+            metrics_namespace=self.stack_name,
+            status_service_name=STATUS_SERVICE_NAME,
+        )
+        self._check_region_at_deploy(settings)
+        if settings.kms_key_arn:
+            self._encrypt_log_groups(settings.kms_key_arn)
+        for key, value in settings.tags:
+            Tags.of(self).add(key, value)
 
         CfnOutput(self, "StateMachineArn", value=self.workflow.state_machine.state_machine_arn)
         CfnOutput(self, "StatusFunctionName", value=self.status_function.function_name)
         CfnOutput(self, "StartFunctionName", value=self.start_function.function_name)
+        CfnOutput(self, "DashboardUrl", value=self.dashboard.url)
+        if settings.create_alarm_topic and self.alarm_topic is not None:
+            CfnOutput(self, "AlarmTopicArn", value=self.alarm_topic.topic_arn)
+
+    def _alarm_topic(self, settings: Settings) -> sns.ITopic | None:
+        """Your topic, or one this stack creates (TLS only, with the KMS key when given)."""
+        if settings.alarm_topic_arn:
+            return sns.Topic.from_topic_arn(self, "AlarmTopic", settings.alarm_topic_arn)
+        if not settings.create_alarm_topic:
+            return None
+        key = (
+            kms.Key.from_key_arn(self, "AlarmTopicKey", settings.kms_key_arn)
+            if settings.kms_key_arn
+            else None
+        )
+        topic = sns.Topic(
+            self,
+            "AlarmTopic",
+            display_name="Neptune bulk-load alarms",
+            master_key=key,
+            enforce_ssl=True,
+        )
+        if key is None:
+            acknowledge(
+                topic,
+                id="AwsSolutions-SNS2",
+                reason="No kmsKeyArn set; CloudWatch alarms cannot publish to a topic encrypted "
+                "with the AWS managed SNS key, so set kmsKeyArn to a key of your own",
+            )
+        return topic
+
+    def _check_region_at_deploy(self, settings: Settings) -> None:
+        """A region-agnostic stack refuses, at deploy time, a region other than the cluster's
+        (synth checked it already when the region was known)."""
+        cluster_region = endpoint_region(settings.neptune_endpoint)
+        if cluster_region is None or settings.region is not None:
+            return
+        CfnRule(
+            self,
+            "ClusterRegion",
+            assertions=[
+                CfnRuleAssertion(
+                    assert_=Fn.condition_equals(Aws.REGION, cluster_region),
+                    assert_description=f"The Neptune cluster is in {cluster_region}: deploy this "
+                    "stack there (its functions and IAM grant are for that region)",
+                )
+            ],
+        )
+
+    def _encrypt_log_groups(self, key_arn: str) -> None:
+        """Every log group of the stack (the functions' and the state machine's) uses the key."""
+        for child in self.node.find_all():
+            if isinstance(child, logs.CfnLogGroup):
+                child.kms_key_id = key_arn

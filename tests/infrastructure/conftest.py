@@ -44,7 +44,7 @@ def synthesized(
 ) -> tuple[BulkLoadStack, Path]:
     """The app as `cdk synth` builds it (cdk-nag included), synthesized into a temp folder."""
     outdir = tmp_path_factory.mktemp("cdk.out")
-    app, stack = build_app(App(context=context, outdir=str(outdir)))
+    app, (stack,) = build_app(App(context=context, outdir=str(outdir)))
     app.synth()
     return stack, outdir
 

@@ -29,11 +29,18 @@ def _row(declaration: declared.Declaration) -> str:
             default_text, allowed = str(default), ", ".join(str(days) for days in choices)
         case declared.Flag(default=default):
             default_text, allowed = str(default).lower(), "true, false"
-        case declared.Text(optional=optional, expected=expected):
-            default_text, allowed = ("none" if optional else "required"), expected
-        case declared.IdList(expected=expected, optional=optional):
-            default_text, allowed = ("none" if optional else "required"), f"a list of {expected}"
+        case declared.Text(optional=optional, expected=expected, unless=unless):
+            default_text, allowed = ("none" if optional else _required(unless)), expected
+        case declared.IdList(expected=expected, optional=optional, unless=unless):
+            default_text = "none" if optional else _required(unless)
+            allowed = f"a list of {expected}"
+        case declared.TagMap(expected=expected):
+            default_text, allowed = "none", expected
     return f"| `{declaration.key}` | {default_text} | {allowed} | {declaration.doc} |"
+
+
+def _required(unless: str | None) -> str:
+    return f"required unless `{unless}`" if unless else "required"
 
 
 def _readme_table() -> list[str]:

@@ -134,6 +134,91 @@ def test_the_floor_wait_bound_agrees_with_the_status_lambdas_policy() -> None:
     assert WaitPolicy().max_floor_wait == MAX_FLOOR_WAIT_SECONDS
 
 
+def test_account_and_region_come_from_the_context_or_the_cdk_environment() -> None:
+    cli = {"CDK_DEFAULT_ACCOUNT": "123456789012", "CDK_DEFAULT_REGION": "us-east-1"}
+    settings = Settings.from_context(example_context(), environment=cli)
+    assert (settings.account, settings.region) == ("123456789012", "us-east-1")
+    assert (Settings.from_context(example_context()).region, settings.stack_name) == (
+        None,
+        "NeptuneBulkLoad",
+    )
+    # The CLI's default region is checked against the endpoint like a configured one
+    with pytest.raises(
+        SettingsError, match=r"in us-east-1 .* eu-west-1 \(from CDK_DEFAULT_REGION\)"
+    ):
+        Settings.from_context(example_context(), environment={"CDK_DEFAULT_REGION": "eu-west-1"})
+
+
+def test_endpoint_region_is_read_from_neptune_host_names_only() -> None:
+    from infrastructure.settings import endpoint_region
+
+    assert endpoint_region("c.cluster-ro-abc.ap-southeast-2.neptune.amazonaws.com") == (
+        "ap-southeast-2"
+    )
+    assert endpoint_region("graph.internal.example.com") is None
+    # An endpoint that names no region is not checked
+    custom = example_context() | {"neptuneEndpoint": "graph.internal", "region": "eu-west-1"}
+    assert Settings.from_context(custom).region == "eu-west-1"
+
+
+def test_public_endpoint_needs_iam_auth_and_no_network_settings() -> None:
+    public = {"neptunePublicEndpoint": "true"}
+    with pytest.raises(SettingsError, match="public endpoints require IAM authentication"):
+        Settings.from_context(example_context() | public | {"neptuneIamAuth": "false"})
+    minimal = {
+        key: value
+        for key, value in example_context().items()
+        if key not in ("vpcId", "subnetIds", "neptuneSecurityGroupId")
+    }
+    settings = Settings.from_context(minimal | public)
+    assert (settings.vpc_id, settings.subnet_ids, settings.neptune_security_group_id) == (
+        None,
+        None,
+        None,
+    )
+    with pytest.raises(SettingsError, match="missing required context key 'vpcId'"):
+        Settings.from_context(minimal)
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("stage", "dev_1"),
+        ("stackName", "1stack"),
+        ("account", "12345"),
+        ("region", "Europe"),
+        ("kmsKeyArn", "alias/logs"),
+        ("stateMachineName", "has space"),
+        ("tags", '{"aws:owner": "me"}'),
+        ("tags", "team=graph"),
+        ("tags", '{"team": 3}'),
+        ("subnetIds", '["subnet-0123456789abcdef0"'),
+        ("createAlarmTopic", "maybe"),
+    ],
+)
+def test_bad_deployment_setting_fails_naming_the_key(key: str, value: Any) -> None:
+    with pytest.raises(SettingsError, match=f"'{key}'"):
+        Settings.from_context(example_context() | {key: value})
+
+
+def test_alarm_topic_is_yours_or_the_stacks_not_both() -> None:
+    both = {
+        "alarmTopicArn": "arn:aws:sns:us-east-1:123456789012:alarms",
+        "createAlarmTopic": "true",
+    }
+    with pytest.raises(SettingsError, match="'alarmTopicArn' and 'createAlarmTopic'"):
+        Settings.from_context(example_context() | both)
+
+
+def test_kms_key_must_be_in_the_stacks_region() -> None:
+    key = "arn:aws:kms:eu-west-1:123456789012:key/0a1b2c3d-0a1b-0a1b-0a1b-0a1b2c3d4e5f"
+    # Given the example cluster in us-east-1 and a key in eu-west-1
+    with pytest.raises(SettingsError, match=r"'kmsKeyArn' is a key in eu-west-1 .* us-east-1"):
+        Settings.from_context(example_context() | {"kmsKeyArn": key})
+    same = key.replace("eu-west-1", "us-east-1")
+    assert Settings.from_context(example_context() | {"kmsKeyArn": same}).kms_key_arn == same
+
+
 def test_source_estimates_are_off_by_default_and_need_their_buckets() -> None:
     assert Settings.from_context(example_context()).source_estimates is False
     with pytest.raises(SettingsError, match="'sourceEstimates' is true but 'sourceBuckets'"):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING, Any
 
 from aws_cdk.assertions import Capture, Match, Template
@@ -256,6 +257,100 @@ def test_no_physical_names_are_hard_coded(template: Template) -> None:
             assert key not in resource.get("Properties", {}), (logical_id, key)
 
 
+def _dashboard_body(template: Template) -> dict[str, Any]:
+    """The dashboard's JSON body; each reference (all inside JSON strings) reads ``<LogicalId>``."""
+    (dashboard,) = template.find_resources("AWS::CloudWatch::Dashboard").values()
+    parts = dashboard["Properties"]["DashboardBody"]["Fn::Join"][1]
+    text = "".join(part if isinstance(part, str) else f"<{part['Ref']}>" for part in parts)
+    return dict(json.loads(text))
+
+
+def _widget(body: dict[str, Any], title: str) -> list[list[Any]]:
+    (widget,) = [w for w in body["widgets"] if w["properties"].get("title") == title]
+    return list(widget["properties"]["metrics"])
+
+
+def test_dashboard_shows_the_status_lambdas_metrics_by_state(template: Template) -> None:
+    body = _dashboard_body(template)
+    namespace, service = "NeptuneBulkLoad", "neptune-load-status"
+
+    def series(metric: str, state: str) -> list[Any]:
+        return [namespace, metric, "State", state, "service", service]
+
+    def names(title: str) -> list[list[Any]]:
+        return [entry[:6] for entry in _widget(body, title)]
+
+    assert names("Status checks by state") == [
+        series("StatusChecks", state)
+        for state in ("IN_PROGRESS", "SUCCEEDED", "FAILED", "RETRY", "UNAVAILABLE")
+    ]
+    for title, metric in (
+        ("Loads by outcome", "StatusChecks"),
+        ("Records loaded", "RecordsLoaded"),
+        ("Record errors", "RecordErrors"),
+        ("Load duration (s, longest)", "LoadSeconds"),
+    ):
+        assert names(title) == [
+            series(metric, state) for state in ("SUCCEEDED", "FAILED", "UNAVAILABLE")
+        ], title
+    assert {entry[6]["stat"] for entry in _widget(body, "Load duration (s, longest)")} == {
+        "Maximum"
+    }
+
+
+def test_dashboard_shows_executions_by_outcome_and_the_functions(template: Template) -> None:
+    body = _dashboard_body(template)
+    executions = _widget(body, "Executions by outcome")
+    assert [entry[:2] for entry in executions] == [
+        ["AWS/States", metric]
+        for metric in (
+            "ExecutionsSucceeded",
+            "ExecutionsFailed",
+            "ExecutionsTimedOut",
+            "ExecutionsAborted",
+        )
+    ]
+    machine = next(iter(template.find_resources("AWS::StepFunctions::StateMachine")))
+    assert all(entry[3] == f"<{machine}>" for entry in executions)
+    function_ids = {info.logical_id for info in find_functions(template.to_json()).values()}
+    for title, metric in (("Lambda errors", "Errors"), ("Lambda duration (ms, p99)", "Duration")):
+        entries = _widget(body, title)
+        assert {entry[1] for entry in entries} == {metric}
+        assert {entry[3] for entry in entries} == {f"<{id_}>" for id_ in function_ids}
+
+
+def test_dashboard_url_is_an_output_for_the_deployments_region(template: Template) -> None:
+    dashboard = next(iter(template.find_resources("AWS::CloudWatch::Dashboard")))
+    template.has_output(
+        "DashboardUrl",
+        {
+            "Value": {
+                "Fn::Join": [
+                    "",
+                    [
+                        "https://",
+                        {"Ref": "AWS::Region"},
+                        ".console.aws.amazon.com/cloudwatch/home?region=",
+                        {"Ref": "AWS::Region"},
+                        "#dashboards:name=",
+                        {"Ref": dashboard},
+                    ],
+                ]
+            }
+        },
+    )
+
+
+def test_a_region_agnostic_stack_refuses_another_region_than_the_clusters_at_deploy(
+    template: Template,
+) -> None:
+    # The shipped example names a us-east-1 endpoint and no region
+    rule = template.to_json()["Rules"]["ClusterRegion"]
+    (assertion,) = rule["Assertions"]
+    assert assertion["Assert"] == {"Fn::Equals": [{"Ref": "AWS::Region"}, "us-east-1"]}
+    assert "us-east-1" in assertion["AssertDescription"]
+
+
 def test_source_estimates_set_the_variable_and_read_only_access_to_the_named_buckets(
     tmp_path: Any, context: dict[str, Any]
 ) -> None:
@@ -267,7 +362,7 @@ def test_source_estimates_set_the_variable_and_read_only_access_to_the_named_buc
 
     # Given source estimates on for two buckets
     overrides = {"sourceEstimates": "true", "sourceBuckets": "data-a,data-b"}
-    app, stack = build_app(App(context={**context, **overrides}, outdir=str(tmp_path)))
+    app, (stack,) = build_app(App(context={**context, **overrides}, outdir=str(tmp_path)))
     app.synth()  # cdk-nag runs here: the wildcard on each bucket's objects is acknowledged
     template = Template.from_json(
         json.loads((tmp_path / f"{stack.stack_name}.template.json").read_text())

@@ -27,7 +27,7 @@ def test_real_app_runs_cdk_nag_on_synth(
 ) -> None:
     # Given the real app (same outdir: staged assets are reused) plus one unacknowledged finding
     _, outdir = synthesized
-    app, stack = build_app(App(context=context, outdir=str(outdir)))
+    app, (stack,) = build_app(App(context=context, outdir=str(outdir)))
     stack.status_function.add_to_role_policy(
         iam.PolicyStatement(actions=["s3:GetObject"], resources=["arn:aws:s3:::some-bucket/*"])
     )

@@ -95,3 +95,30 @@ def test_a_failed_layer_install_says_how_to_bundle_offline(tmp_path: Path) -> No
     with pytest.raises(RuntimeError, match=r"PIP_NO_INDEX=1 PIP_FIND_LINKS=.*layer=") as raised:
         bundling.try_bundle(str(tmp_path / "out"))
     assert "no-such-package-for-this-test" in str(raised.value)
+
+
+def test_a_public_endpoint_cluster_has_no_network_part_and_needs_iam_auth() -> None:
+    stack = scratch_stack()
+    public = {key: CLUSTER[key] for key in ("endpoint", "cluster_resource_id")}
+    cluster = NeptuneClusterRef(stack, "Cluster", **public, public_endpoint=True)
+    NeptuneStatusFunction(stack, "Status", cluster=cluster)
+    template = Template.from_stack(stack)
+    template.resource_count_is("AWS::EC2::SecurityGroup", 0)
+    (function,) = template.find_resources("AWS::Lambda::Function").values()
+    assert "VpcConfig" not in function["Properties"]
+    with pytest.raises(ValueError, match="public_endpoint needs iam_auth"):
+        NeptuneClusterRef(scratch_stack(), "C", **public, public_endpoint=True, iam_auth=False)
+    with pytest.raises(ValueError, match="leave out vpc_id"):
+        NeptuneClusterRef(scratch_stack(), "C", **CLUSTER, public_endpoint=True)
+    with pytest.raises(ValueError, match="required unless public_endpoint"):
+        NeptuneClusterRef(scratch_stack(), "C", **public)
+
+
+def test_a_security_group_managed_elsewhere_is_left_untouched_and_its_rule_is_output() -> None:
+    stack = scratch_stack()
+    NeptuneClusterRef(stack, "Cluster", **CLUSTER, add_ingress_rule=False)
+    template = Template.from_stack(stack)
+    template.resource_count_is("AWS::EC2::SecurityGroupIngress", 0)
+    rule = str(template.find_outputs("NeptuneIngressRule"))
+    assert "authorize-security-group-ingress" in rule
+    assert CLUSTER["security_group_id"] in rule

@@ -93,7 +93,7 @@ def synthesized_app(tmp_path_factory: pytest.TempPathFactory) -> SynthesizedApp:
     context = json.loads((REPO_ROOT / "cdk.json").read_text())["context"]
     # What the CLI adds: the asset paths the local runner reads from the template.
     context["aws:cdk:enable-asset-metadata"] = True
-    app, stack = build_app(App(outdir=str(outdir), context=context))
+    app, (stack,) = build_app(App(outdir=str(outdir), context=context))
     app.synth()
     template = json.loads((outdir / f"{stack.artifact_id}.template.json").read_text())
     return SynthesizedApp(outdir, template)
