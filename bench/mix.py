@@ -135,15 +135,24 @@ def _sampler(item: MixLoad) -> Any:
     return lambda uri: SourceTotals(expected, item.load.files, SOURCE_SAMPLE)
 
 
-def eta_error(item: MixLoad, policy: Any) -> float | None:
-    """|etaSeconds - true time left| / true time left, at half of the load's running time."""
+def eta_error(item: MixLoad, policy: Any, initial_wait: float) -> float | None:
+    """|etaSeconds - true time left| / true time left, at half of the load's running time: the
+    loop (with estimates) runs its checks up to then, and one more check at half time carries the
+    loop's state as the workflow's next check would."""
     load = item.load
     neptune = simulator._ScriptedNeptune(load)
     checker = simulator.status_checker(
         simulator.SETTINGS, client=neptune, policy=policy, sampler=_sampler(item)
     )
-    neptune.now = load.queue_seconds + load.run_seconds / 2
-    status = checker.check_event({"loadId": simulator.LOAD_ID, "estimate": {"basis": "FEEDS_ONLY"}})
+    half = load.queue_seconds + load.run_seconds / 2
+    poller = simulator.lambda_poller(policy, initial_wait)
+    poll = simulator.PollState.start(poller(None))
+    while neptune.now + poll.next_wait_seconds < half:
+        neptune.now += poll.next_wait_seconds
+        status = checker.check_event(poll.check_event(simulator.LOAD_ID))
+        poll = poll.counted(status, simulator.route(status)).waiting(poller(status))
+    neptune.now = half
+    status = checker.check_event(poll.check_event(simulator.LOAD_ID))
     eta = status["estimate"]["etaSeconds"]
     left = load.run_seconds - int(load.run_seconds / 2)
     return None if eta is None else abs(eta - left) / left
@@ -175,7 +184,7 @@ def run_mix(policy: Any, initial_wait: float, bounds: Any, per_group: int) -> di
                 "fixed30": (fixed.checks, fixed.detection_delay),
                 "without": (without.checks, without.detection_delay),
                 "with": (with_est.checks, with_est.detection_delay),
-                "eta_error": eta_error(item, policy),
+                "eta_error": eta_error(item, policy, initial_wait),
             }
         )
     summary: dict[str, Any] = {}

@@ -7,15 +7,20 @@ totals from check to check in the ``estimate`` object, like the progress mark. W
 percent comes from the finished files (``FEEDS_ONLY``), which says nothing for one-file loads.
 
 Percent is ``totalRecords / expectedRecords`` (never 100 while a load runs, never complete on a
-failed load); the time left is the records still expected at the average record rate so far
-(``totalRecords / totalTimeSpent``).
+failed load). The time left follows the load's rate: each running check with expected records also
+emits ``seenRecords``/``seenAt`` (its ``totalRecords`` and running seconds), and the next check
+compares the recent rate since then with the average rate since the start. Taken as the rate at
+the middle of each span, the two give the rate's trend (loads slow down as the graph grows, or
+speed up); the records left are spread over a rate that carries on that trend, kept within 1.5x
+of the recent rate, so a trend that does not go on (a burst, a curve) never predicts a load that
+never ends. Without a previous check (or with no record since it) the average rate is used.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import TypedDict
+from typing import NotRequired, TypedDict
 
 from neptune_loader.coerce import clip
 from neptune_loader.exceptions import InvalidInputError
@@ -29,6 +34,9 @@ MAX_BASIS_CHARS = 200
 # A load's counters are far below this; JSON keeps integers exact up to 2**53.
 MAX_EXPECTED = 2**53
 RUNNING_PERCENT_CAP = 99
+# The rate ahead stays within this factor of the recent rate, however the rate trended: exact
+# while the rate changes steadily, and no worse than the recent rate alone when it does not.
+RATE_AHEAD_BOUND = 1.5
 
 
 class EstimateJson(TypedDict):
@@ -39,6 +47,9 @@ class EstimateJson(TypedDict):
     percent: int | None
     etaSeconds: int | None
     basis: str
+    # totalRecords and running seconds of the check that emitted it (running, records expected).
+    seenRecords: NotRequired[int]
+    seenAt: NotRequired[int | float]
 
 
 @dataclass(frozen=True)
@@ -48,6 +59,8 @@ class SourceTotals:
     expected_records: int | None
     expected_files: int | None
     basis: str
+    # (totalRecords, running seconds) of the previous check, for the recent rate.
+    seen: tuple[int, float] | None = None
 
     @classmethod
     def unavailable(cls, why: str) -> SourceTotals:
@@ -74,6 +87,28 @@ def forecast(totals: SourceTotals, *, records: int, elapsed: float) -> Forecast 
     return Forecast(seconds_left=total - elapsed, total_seconds=total)
 
 
+def eta_seconds(totals: SourceTotals, *, records: int, elapsed: float) -> float | None:
+    """Running seconds left from the average and the recent rate (module docstring); None
+    without expected records, records or running time, or once the records pass the total."""
+    expected = totals.expected_records
+    if not expected or records <= 0 or elapsed <= 0 or records >= expected:
+        return None
+    left, average = expected - records, records / elapsed
+    before, then = totals.seen or (0, 0.0)
+    if not 0 < then < elapsed or not 0 <= before <= records:
+        return left / average
+    recent = (records - before) / (elapsed - then)
+    if recent <= 0:  # no record since the previous check: a stall says nothing of the rate ahead
+        return left / average
+    # average: the rate at elapsed / 2; recent: at (then + elapsed) / 2; so the trend per second
+    trend = 2 * (recent - average) / then
+    now = recent + trend * (elapsed - then) / 2
+    # Records left = now * t + trend * t**2 / 2, solved for t (the stable form of the root)
+    root = now * now + 2 * trend * left
+    seconds = 2 * left / (now + math.sqrt(root)) if now > 0 and root > 0 else math.inf
+    return min(max(seconds, left / (RATE_AHEAD_BOUND * recent)), left * RATE_AHEAD_BOUND / recent)
+
+
 def build_estimate(
     totals: SourceTotals,
     state: State,
@@ -89,8 +124,7 @@ def build_estimate(
         percent, eta = 100, 0
     elif totals.expected_records:
         percent = 100 * records / totals.expected_records
-        ahead = forecast(totals, records=records, elapsed=elapsed)
-        eta = ahead.seconds_left if ahead and ahead.seconds_left > 0 else None
+        eta = eta_seconds(totals, records=records, elapsed=elapsed)
     else:
         done = completed_fraction(feed_count)
         if done is not None and sum(feed_count.values()) > 1:
@@ -99,13 +133,16 @@ def build_estimate(
                 eta = elapsed * (1 - done) / done
     if percent is not None and state is not State.SUCCEEDED:
         percent = min(RUNNING_PERCENT_CAP, percent)
-    return EstimateJson(
+    estimate = EstimateJson(
         expectedRecords=totals.expected_records,
         expectedFiles=totals.expected_files,
         percent=math.floor(percent) if percent is not None else None,
         etaSeconds=round(eta) if eta is not None and state is not State.FAILED else None,
         basis=totals.basis,
     )
+    if state is State.IN_PROGRESS and totals.expected_records and records > 0 and elapsed > 0:
+        estimate |= {"seenRecords": records, "seenAt": elapsed}
+    return estimate
 
 
 def _count_or_none(value: object, name: str) -> int | None:
@@ -129,10 +166,19 @@ def parse_estimate(value: object) -> SourceTotals | None:
     basis = value["basis"]
     if not isinstance(basis, str) or not basis or len(basis) > MAX_BASIS_CHARS:
         raise InvalidInputError(f"estimate.basis must be a short string, got {str(basis)[:50]}")
+    seen_records = _count_or_none(value.get("seenRecords"), "seenRecords")
+    seen_at = value.get("seenAt")
+    if seen_at is not None and (
+        isinstance(seen_at, bool)
+        or not isinstance(seen_at, int | float)
+        or not 0 <= seen_at <= MAX_EXPECTED
+    ):
+        raise InvalidInputError(f"estimate.seenAt must be null or seconds >= 0, got {seen_at!r}")
     return SourceTotals(
         _count_or_none(value.get("expectedRecords"), "expectedRecords"),
         _count_or_none(value.get("expectedFiles"), "expectedFiles"),
         basis,
+        None if seen_records is None or seen_at is None else (seen_records, float(seen_at)),
     )
 
 
