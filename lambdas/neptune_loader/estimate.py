@@ -109,6 +109,11 @@ def eta_seconds(totals: SourceTotals, *, records: int, elapsed: float) -> float 
     return min(max(seconds, left / (RATE_AHEAD_BOUND * recent)), left * RATE_AHEAD_BOUND / recent)
 
 
+def _whole_seconds(eta: float | None) -> int | None:
+    """``eta`` in whole seconds; None when it is not a finite time (hostile counters)."""
+    return None if eta is None or not math.isfinite(eta) else min(round(eta), MAX_EXPECTED)
+
+
 def build_estimate(
     totals: SourceTotals,
     state: State,
@@ -137,7 +142,7 @@ def build_estimate(
         expectedRecords=totals.expected_records,
         expectedFiles=totals.expected_files,
         percent=math.floor(percent) if percent is not None else None,
-        etaSeconds=round(eta) if eta is not None and state is not State.FAILED else None,
+        etaSeconds=_whole_seconds(eta) if state is not State.FAILED else None,
         basis=totals.basis,
     )
     if state is State.IN_PROGRESS and totals.expected_records and records > 0 and elapsed > 0:

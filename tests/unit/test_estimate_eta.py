@@ -103,3 +103,17 @@ def test_a_trend_that_does_not_go_on_does_better_than_the_average(
     average_error = abs((RECORDS - records) / (records / (RUN / 2)) - RUN / 2) / (RUN / 2)
     assert error <= allowed
     assert error < average_error
+
+
+def test_a_running_time_too_large_for_a_time_left_gives_no_eta() -> None:
+    # Found by tests/reliability: totalTimeSpent near the float maximum made the time left from
+    # finished files infinite, and round() raised instead of the check answering.
+    estimate = build_estimate(
+        SourceTotals(None, None, "FEEDS_ONLY"),
+        State.IN_PROGRESS,
+        records=0,
+        elapsed=3.5953862697246315e307,
+        feed_count={"LOAD_COMPLETED": 1, "LOAD_IN_PROGRESS": 5},
+    )
+    assert estimate["percent"] == 16
+    assert estimate["etaSeconds"] is None
