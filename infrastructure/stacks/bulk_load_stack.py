@@ -12,6 +12,7 @@ from aws_cdk import CfnOutput, Duration, Stack
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sns as sns
 
+from infrastructure.constructs.batch_workflow import BatchWorkflow
 from infrastructure.constructs.bulk_load_workflow import BulkLoadWorkflow
 from infrastructure.constructs.house_lambda import (
     HouseLambda,
@@ -20,6 +21,7 @@ from infrastructure.constructs.house_lambda import (
 )
 from infrastructure.constructs.monitoring import WorkflowAlarms
 from infrastructure.constructs.neptune_access import NeptuneAccess
+from neptune_loader.defaults import BATCH_MAX_CYCLES
 
 if TYPE_CHECKING:
     from constructs import Construct
@@ -29,6 +31,10 @@ if TYPE_CHECKING:
 METRICS_NAMESPACE = "NeptuneBulkLoad"
 STATUS_HANDLER = "loader_status.handler.handler"
 START_HANDLER = "start_loader.handler.handler"
+BATCH_HANDLER = "batch_loader.handler.handler"
+# One batch-controller call sends up to 64 loads (25 s each at worst) or checks a few: it stops
+# sending with 30 s left, so 120 s bounds a call.
+BATCH_FUNCTION_TIMEOUT_SECONDS = 120
 
 # CloudWatch Logs retention periods (days) -> CDK enum; keys match setting_declarations.LOG_RETENTION.
 RETENTION_BY_DAYS = {
@@ -134,6 +140,29 @@ class BulkLoadStack(Stack):
             timeout=Duration.seconds(settings.workflow_timeout_seconds),
             log_retention=retention,
         )
+        self.batch_function = HouseLambda(
+            self,
+            "BatchLoad",
+            shared=shared,
+            handler=BATCH_HANDLER,
+            description="Sends and watches a batch of Neptune bulk loads, one cycle per call",
+            environment={**start_env, "MAX_RESUBMITS": str(settings.max_resubmits)},
+            service_name="neptune-load-batch",
+            timeout=Duration.seconds(BATCH_FUNCTION_TIMEOUT_SECONDS),
+        ).function
+        access.allow(self.batch_function, "neptune-db:StartLoaderJob")
+        access.allow(self.batch_function, "neptune-db:GetLoaderJobStatus")
+        self.batch_workflow = BatchWorkflow(
+            self,
+            "BatchWorkflow",
+            batch_function=self.batch_function,
+            # Every cycle may wait the longest wait and run one call.
+            timeout=Duration.seconds(
+                BATCH_MAX_CYCLES
+                * (settings.poll.status_max_wait_seconds + BATCH_FUNCTION_TIMEOUT_SECONDS)
+            ),
+            log_retention=retention,
+        )
         topic = (
             sns.Topic.from_topic_arn(self, "AlarmTopic", settings.alarm_topic_arn)
             if settings.alarm_topic_arn
@@ -146,7 +175,17 @@ class BulkLoadStack(Stack):
             functions={"LoadStatus": self.status_function, "StartLoad": self.start_function},
             topic=topic,
         )
+        self.batch_alarms = WorkflowAlarms(
+            self,
+            "BatchAlarms",
+            state_machine=self.batch_workflow.state_machine,
+            functions={"BatchLoad": self.batch_function},
+            topic=topic,
+        )
 
         CfnOutput(self, "StateMachineArn", value=self.workflow.state_machine.state_machine_arn)
+        CfnOutput(
+            self, "BatchStateMachineArn", value=self.batch_workflow.state_machine.state_machine_arn
+        )
         CfnOutput(self, "StatusFunctionName", value=self.status_function.function_name)
         CfnOutput(self, "StartFunctionName", value=self.start_function.function_name)
