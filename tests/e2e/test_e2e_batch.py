@@ -50,7 +50,7 @@ def controller_outputs(result: ExecutionResult) -> list[dict[str, Any]]:
 def test_batch_loads_vertices_then_edges_and_succeeds(
     synthesized_batch: SynthesizedWorkflow,
 ) -> None:
-    result, emulator = run_batch(synthesized_batch, scenario="batch")
+    result, _ = run_batch(synthesized_batch, scenario="batch")
     assert result.status == "SUCCEEDED", result.cause
     loads = result.output["loads"]
     assert [load["name"] for load in loads] == ["vertices", "edges"]

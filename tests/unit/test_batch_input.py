@@ -115,7 +115,8 @@ def test_cause_fits_step_functions_limit_for_200_failures() -> None:
     cause = failure_cause(batch, records)
     assert len(cause) <= MAX_CAUSE_CHARS
     parsed = json.loads(cause)
-    assert parsed["rootFailures"] and parsed["rootFailuresTruncated"] is True
+    assert parsed["rootFailures"]
+    assert parsed["rootFailuresTruncated"] is True
 
 
 def test_worst_case_running_state_fits_256_kib() -> None:
