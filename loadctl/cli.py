@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from loadctl.batch_commands import add_batch_parser
 from loadctl.exit_codes import (
     ERROR_EXIT_CODES,
     EXIT_INVALID_INPUT,
@@ -120,6 +121,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="serve the Neptune loader emulator (options: python -m loadctl emulator --help)",
         add_help=False,
     )
+
+    add_batch_parser(commands, connection)
 
     demo = commands.add_parser("demo", help="run the synthesized workflow locally")
     demo.add_argument("--scenario", default="success", choices=sorted(SCENARIOS))

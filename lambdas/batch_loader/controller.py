@@ -65,6 +65,17 @@ def new_records(batch: Batch) -> list[dict[str, Any]]:
     return [{"s": PENDING} for _ in batch.loads]
 
 
+def watched_batch(load_ids: list[str]) -> tuple[Batch, list[dict[str, Any]]]:
+    """Loads started elsewhere, watched as one batch (no requests: never sent or resubmitted)."""
+    from batch_loader.batch_input import Batch, BatchLoad
+
+    batch = Batch(
+        loads=tuple(BatchLoad(name=i, depends_on=(), request={}) for i in load_ids),
+        continue_on_failure=True,
+    )
+    return batch, [{"id": i, "s": "LOAD_IN_QUEUE", "q": n + 1} for n, i in enumerate(load_ids)]
+
+
 def _final(record: dict[str, Any]) -> bool:
     return "v" in record
 
@@ -155,9 +166,12 @@ def _reopen(batch: Batch, records: list[dict[str, Any]], max_resubmits: int) -> 
     while changed:
         changed = False
         for index, record in enumerate(records):
-            if record.get("s") in CASCADE_STATUSES and not any(
-                records[j].get("v") == State.FAILED.value
-                for j in effective_dependencies(batch, index)
+            deps = effective_dependencies(batch, index)
+            # Without a dependency in the batch (a watched load), a cascade is final here.
+            if (
+                deps
+                and record.get("s") in CASCADE_STATUSES
+                and not any(records[j].get("v") == State.FAILED.value for j in deps)
             ):
                 _reset(record, resubmit=False)
                 changed = True
