@@ -142,3 +142,21 @@ def test_invalid_batch_fails_before_anything_is_sent(
         "load 'edges': dependsOn 'vertices' names a later load" in result.cause_json["errorMessage"]
     )
     assert emulator.list_loads() == []
+
+
+def test_edges_sent_before_their_vertices_fail_with_neptunes_insert_error(
+    synthesized_batch: SynthesizedWorkflow,
+) -> None:
+    batch = {
+        "loads": [
+            {"name": "edges", "source": "s3://neptune-samples/good/edges.csv"},
+            {"name": "vertices", "source": "s3://neptune-samples/good/vertices-"},
+        ],
+        "defaults": {"format": "csv", "failOnError": True},
+        "continueOnFailure": True,
+    }
+    result, _ = run_batch(synthesized_batch, batch)
+    cause = result.cause_json
+    assert [r["name"] for r in cause["rootFailures"]] == ["edges"]
+    assert cause["rootFailures"][0]["errorSample"].startswith("FROM_OR_TO_VERTEX_ARE_MISSING")
+    assert cause["succeeded"] == ["vertices"]
