@@ -176,9 +176,13 @@ def render(result: dict[str, Any]) -> str:
         "",
         f"History bound: a batch execution may take at most {result['max_cycles']:,} cycles, "
         f"{result['worst_case_events']:,} history events in the worst case (every Lambda retry "
-        f"used) against the limit of {result['history_limit']:,}; checked at synth. Separate "
-        "executions over the check bound (pollMaxChecks) would end `NeptuneLoadTimedOut` while "
-        "their load still waits in the queue.",
+        f"used) against the limit of {result['history_limit']:,}; checked at synth. The "
+        "separate-execution columns count every check as if the loop had no bound; in fact the "
+        "executions over the check bound (pollMaxChecks) end `NeptuneLoadTimedOut` while their "
+        "load still waits in the queue. Watching the loads one after the other in one execution "
+        f"with the single-load loop would take {single['events']:,} events per load: "
+        + ", ".join(f"{r['loads'] * single['events']:,} for {r['loads']}" for r in result["rows"])
+        + ".",
         END,
     ]
     return "\n".join(lines) + "\n"
