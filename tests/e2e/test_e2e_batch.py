@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -160,3 +161,17 @@ def test_edges_sent_before_their_vertices_fail_with_neptunes_insert_error(
     assert [r["name"] for r in cause["rootFailures"]] == ["edges"]
     assert cause["rootFailures"][0]["errorSample"].startswith("FROM_OR_TO_VERTEX_ARE_MISSING")
     assert cause["succeeded"] == ["vertices"]
+
+
+def test_demo_batch_scenarios_end_as_described(cdk_out: Path) -> None:
+    from loadctl.demo import run_demo
+
+    good = io.StringIO()
+    assert run_demo("batch", cdk_out=cdk_out, out=good) == 0
+    assert "total: 2 loads, 2 succeeded, 0 failed, 552 records" in good.getvalue()
+    failed = io.StringIO()
+    assert run_demo("batch-failed", cdk_out=cdk_out, out=failed) == 0
+    text = failed.getvalue()
+    assert "Error NeptuneBatchFailed" in text
+    assert '"rootFailures"' in text
+    assert '"failedDependencies"' in text
