@@ -6,11 +6,13 @@ import io
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from loadctl.demo.scenarios import SCENARIOS
+from loadctl.demo.scenarios import SCENARIOS, read_event
 from loadctl.emulator import ManualClock, NeptuneLoaderEmulator
 from loadctl.runner import ExecutionResult, WorkflowRunner
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from loadctl.runner.cdk_out import SynthesizedWorkflow
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
@@ -24,6 +26,7 @@ def run_batch(
     scenario: str | None = None,
     fail_first: bool = False,
     records_per_second: float = 10.0,
+    prepare: Callable[[NeptuneLoaderEmulator], object] | None = None,
 ) -> tuple[ExecutionResult, NeptuneLoaderEmulator]:
     clock = ManualClock()
     emulator = NeptuneLoaderEmulator(
@@ -34,6 +37,8 @@ def run_batch(
             batch = SCENARIOS[scenario].prepare(emulator)
         if fail_first:
             emulator.fail_next_load(feed_status="LOAD_S3_READ_ERROR")
+        if prepare is not None:
+            prepare(emulator)
         with WorkflowRunner(
             workflow.definition,
             workflow.functions,
@@ -175,3 +180,44 @@ def test_demo_batch_scenarios_end_as_described(cdk_out: Path) -> None:
     assert "Error NeptuneBatchFailed" in text
     assert '"rootFailures"' in text
     assert '"failedDependencies"' in text
+
+
+def test_a_queue_filled_by_other_loads_is_waited_out(
+    synthesized_batch: SynthesizedWorkflow,
+) -> None:
+    def fill_queue(emulator: NeptuneLoaderEmulator) -> None:
+        # One running and 64 queued loads that are not the batch's (reference §3.2).
+        for _ in range(65):
+            emulator.start_load({**read_event("lambda/start-good.json"), "queueRequest": True})
+
+    batch = {"loads": [{"name": "late", "source": SMALL}], "defaults": {"format": "csv"}}
+    result, emulator = run_batch(
+        synthesized_batch, batch, records_per_second=100.0, prepare=fill_queue
+    )
+    assert result.status == "SUCCEEDED", result.cause
+    posts = [r for r in emulator.requests if r[0] == "POST"]
+    assert len(posts) >= 2  # refused while the queue was full, sent once it had room
+    assert len(emulator.list_loads(limit=100)) == 66
+
+
+def test_a_start_whose_answer_was_lost_is_never_sent_again(
+    synthesized_batch: SynthesizedWorkflow,
+) -> None:
+    from loadctl.emulator import Fault
+
+    batch = {
+        "loads": [{"name": "lost", "source": SMALL}, {"name": "other", "source": SMALL}],
+        "defaults": {"format": "csv"},
+        "continueOnFailure": True,
+    }
+    result, emulator = run_batch(
+        synthesized_batch,
+        batch,
+        prepare=lambda e: e.add_fault(Fault.drop(times=1, method="POST")),
+    )
+    cause = result.cause_json
+    assert [(r["name"], r["reason"]) for r in cause["rootFailures"]] == [
+        ("lost", "START_OUTCOME_UNKNOWN")
+    ]
+    assert cause["succeeded"] == ["other"]
+    assert [r for r in emulator.requests if r[0] == "POST"] == [("POST", "/loader")] * 2
