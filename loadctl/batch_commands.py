@@ -82,15 +82,31 @@ def cmd_batch(args: argparse.Namespace) -> int:
     return EXIT_LOAD_FAILED
 
 
+def _declared_max_resubmits() -> int:
+    use_lambda_code()  # the declarations read the Lambdas' defaults
+    from infrastructure.setting_declarations import MAX_RESUBMITS
+
+    return int(MAX_RESUBMITS.default)
+
+
 def add_batch_parser(commands: Any, connection: Any) -> None:
     """The ``batch`` subcommand's options."""
     batch = commands.add_parser(
         "batch",
         help="send a batch of loads (FILE.json) or watch loads (--watch ID...) to one verdict",
+        description="Send a batch of loads as the batch workflow does (or watch loads started "
+        "elsewhere) until every load has ended; one line per load and a total as they change.",
+        epilog="exit codes: 0 every load succeeded, 1 a load failed (the Cause is printed), "
+        "5 the batch is invalid (nothing was sent), 2 bad options or configuration",
     )
     batch.add_argument("file", nargs="?", help="the batch input (docs/contract.md, Batch)")
     batch.add_argument("--watch", nargs="+", metavar="LOAD_ID", help="watch these loads instead")
-    batch.add_argument("--max-resubmits", type=int, default=1, help="RESUME resubmissions")
+    batch.add_argument(
+        "--max-resubmits",
+        type=int,
+        default=_declared_max_resubmits(),
+        help="RESUME resubmissions (default: the deployment's maxResubmits default)",
+    )
     batch.add_argument("--max-cycles", type=int, default=0, help="default: the workflow's")
     batch.add_argument(
         "--time-scale", type=float, default=1.0, help="divide waits (for a sped-up emulator)"
