@@ -205,14 +205,18 @@ def _send(batch: Batch, records: list[dict[str, Any]], cycle: Cycle) -> None:
             load_id = cycle.start(request)
         except NeptuneTransientError:
             return
-        except NeptuneRequestRejected as error:
-            if QUEUE_FULL_MARKER in str(error):
-                return  # other loads fill the queue: wait and try again
-            _fail(record, "START_REJECTED", "START_REJECTED", str(error))
-            continue
         except NeptuneStartOutcomeUnknown as error:
             # Never sent twice: the load may exist; the batch cannot know its id.
             _fail(record, "START_OUTCOME_UNKNOWN", "START_OUTCOME_UNKNOWN", str(error))
+            continue
+        except RuntimeError as error:
+            # Neptune's "queue full" answer (whichever named error carries it): nothing was
+            # started; other loads fill the queue, so wait and try again next cycle.
+            if QUEUE_FULL_MARKER in str(error):
+                return
+            if not isinstance(error, NeptuneRequestRejected):
+                raise
+            _fail(record, "START_REJECTED", "START_REJECTED", str(error))
             continue
         record.pop("resume", None)
         record.update(id=load_id, s="LOAD_IN_QUEUE", q=next_order)
