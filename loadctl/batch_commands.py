@@ -16,7 +16,7 @@ from typing import Any
 
 from loadctl.batch_display import batch_load_lines, batch_result_lines
 from loadctl.exit_codes import EXIT_LOAD_FAILED, EXIT_SUCCEEDED
-from loadctl.load_commands import _environment, use_lambda_code
+from loadctl.load_commands import load_cli_settings, use_lambda_code
 
 # One cycle's sends and checks get this long, as a call of the batch Lambda does.
 CYCLE_SECONDS = 120.0
@@ -34,12 +34,12 @@ def cmd_batch(args: argparse.Namespace) -> int:
     from neptune_loader.defaults import BATCH_MAX_CYCLES
     from neptune_loader.exceptions import InvalidInputError
     from neptune_loader.neptune_client import create_start_client
-    from neptune_loader.settings import load_settings
     from neptune_loader.start_load import start_load
     from neptune_loader.validation import validate_load_id
     from neptune_loader.wiring import status_checker
 
-    settings = load_settings(_environment(args))
+    # A batch names its buckets' region through the defaults or each load; the watch needs none.
+    settings = load_cli_settings(args, region_needed=not args.watch)
     if args.watch:
         ids = [validate_load_id(i, f"--watch {i}") for i in args.watch]
         batch, records = watched_batch(ids)
@@ -89,27 +89,33 @@ def _declared_max_resubmits() -> int:
     return int(MAX_RESUBMITS.default)
 
 
-def add_batch_parser(commands: Any, connection: Any) -> None:
-    """The ``batch`` subcommand's options."""
-    batch = commands.add_parser(
-        "batch",
-        help="send a batch of loads (FILE.json) or watch loads (--watch ID...) to one verdict",
-        description="Send a batch of loads as the batch workflow does (or watch loads started "
-        "elsewhere) until every load has ended; one line per load and a total as they change.",
-        epilog="exit codes: 0 every load succeeded, 1 a load failed (the Cause is printed), "
-        "5 the batch is invalid (nothing was sent), 2 bad options or configuration",
+def add_batch_arguments(batch: argparse.ArgumentParser) -> None:
+    """The ``batch`` subcommand's own options (the CLI adds the connection options)."""
+    batch.add_argument(
+        "file", nargs="?", metavar="FILE.json", help="the batch input (docs/contract.md, Batch)"
     )
-    batch.add_argument("file", nargs="?", help="the batch input (docs/contract.md, Batch)")
-    batch.add_argument("--watch", nargs="+", metavar="LOAD_ID", help="watch these loads instead")
+    batch.add_argument(
+        "--watch", nargs="+", metavar="LOAD_ID", help="watch these loads as one batch instead"
+    )
     batch.add_argument(
         "--max-resubmits",
         type=int,
         default=_declared_max_resubmits(),
-        help="RESUME resubmissions (default: the deployment's maxResubmits default)",
+        metavar="N",
+        help="RESUME resubmissions of a retryable failure (default: the deployment's, %(default)s)",
     )
-    batch.add_argument("--max-cycles", type=int, default=0, help="default: the workflow's")
     batch.add_argument(
-        "--time-scale", type=float, default=1.0, help="divide waits (for a sped-up emulator)"
+        "--max-cycles",
+        type=int,
+        default=0,
+        metavar="N",
+        help="give up after N cycles (default: the batch workflow's bound)",
     )
-    connection(batch)
+    batch.add_argument(
+        "--time-scale",
+        type=float,
+        default=1.0,
+        metavar="X",
+        help="divide waits by X (for a sped-up emulator)",
+    )
     batch.set_defaults(func=cmd_batch)

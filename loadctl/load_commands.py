@@ -12,20 +12,27 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
+import shlex
 import sys
 from collections.abc import Callable
+from contextlib import nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from loadctl.exit_codes import (
-    EXIT_LOAD_FAILED,
+    EXIT_INTERRUPTED,
     EXIT_STATUS_UNAVAILABLE,
     EXIT_SUCCEEDED,
     EXIT_TIMED_OUT,
+    EXIT_UNREACHABLE,
+    STATUS_EXIT_CODES,
     WATCH_EXIT_CODES,
 )
 
 if TYPE_CHECKING:
+    from neptune_loader.settings import Settings
     from neptune_loader.wiring import StatusChecker
 
 LAMBDAS_DIR = Path(__file__).resolve().parent.parent / "lambdas"
@@ -37,22 +44,106 @@ def use_lambda_code() -> None:
         sys.path.insert(0, str(LAMBDAS_DIR))
 
 
-def _environment(args: argparse.Namespace) -> dict[str, str]:
+# A Neptune endpoint names its region: <name>.<id>.<region>.neptune.amazonaws.com[.cn].
+_NEPTUNE_HOST = re.compile(r"\.([a-z]{2}(?:-[a-z]+)+-\d+)\.neptune\.amazonaws\.com(?:\.cn)?$")
+# Region given to the client of an unsigned request (the emulator), where no region is used.
+UNSIGNED_REGION = "us-east-1"
+# Before Neptune has answered once, this many connection errors in a row end `watch` with a hint,
+# checked this many seconds apart (instead of the workflow's backoff and its RETRY bound).
+UNREACHABLE_AFTER = 3
+UNREACHABLE_PROBE_WAIT_SECONDS = 2
+CONNECTION_ERROR = "CONNECTION_ERROR"  # the status object's reason (neptune_loader.api_errors)
+
+
+def region_of(env: dict[str, str]) -> str | None:
+    """The region to sign for: the endpoint's own (signing for any other fails), else
+    ``AWS_REGION``, ``AWS_DEFAULT_REGION`` or the profile's (``AWS_PROFILE``), else ``None``."""
+    host = urlsplit(env.get("NEPTUNE_ENDPOINT", "")).hostname or ""
+    named = _NEPTUNE_HOST.search(host)
+    if named:
+        return named.group(1)
+    for name in ("AWS_REGION", "AWS_DEFAULT_REGION"):
+        if env.get(name, "").strip():
+            return env[name].strip()
+    import botocore.session
+    from botocore.exceptions import ProfileNotFound
+
+    try:
+        region = botocore.session.Session().get_config_variable("region")
+    except ProfileNotFound:
+        return None
+    return str(region) if region else None
+
+
+def load_cli_settings(args: argparse.Namespace, *, region_needed: bool = False) -> Settings:
+    """The Lambdas' settings from the environment and the command's connection options.
+
+    The region comes from `region_of`; without one, only an unsigned request goes ahead (the
+    emulator), unless ``region_needed`` (a loader request names its bucket's region).
+    """
+    use_lambda_code()
+    from neptune_loader.exceptions import ConfigurationError
+    from neptune_loader.settings import load_settings
+
     env = dict(os.environ)
     if getattr(args, "endpoint", None):
         env["NEPTUNE_ENDPOINT"] = args.endpoint
     if getattr(args, "no_iam_auth", False):
         env["NEPTUNE_IAM_AUTH"] = "false"
-    env.setdefault("AWS_REGION", env.get("AWS_DEFAULT_REGION", "us-east-1"))
-    return env
+    region = region_of(env)
+    settings = load_settings(env | {"AWS_REGION": region or UNSIGNED_REGION})
+    if region is None and (settings.iam_auth or region_needed):
+        raise ConfigurationError(
+            "no AWS region: the endpoint is not <cluster>.<region>.neptune.amazonaws.com and "
+            "neither AWS_REGION, AWS_DEFAULT_REGION nor the profile sets one; set AWS_REGION"
+        )
+    return settings
 
 
-def _status_checker(env: dict[str, str]) -> StatusChecker:
+def _status_checker(settings: Settings) -> StatusChecker:
     use_lambda_code()
-    from neptune_loader.settings import load_settings
     from neptune_loader.wiring import status_checker
 
-    return status_checker(load_settings(env))
+    return status_checker(settings)
+
+
+def unreachable_hint(endpoint: str) -> str:
+    """What to do when ``endpoint`` refuses or drops connections."""
+    return (
+        f"cannot reach {endpoint}: check the endpoint, the VPC/security group, "
+        "or start the emulator with `python -m loadctl emulator`"
+    )
+
+
+class NeptuneUnreachable(Exception):
+    """`watch` never reached Neptune: its first checks could not connect."""
+
+    def __init__(self, status: dict[str, Any]) -> None:
+        super().__init__(status.get("message"))
+        self.status = status
+
+
+def unreachable_guard(
+    check: Callable[[dict[str, Any]], dict[str, Any]],
+) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    """``check`` that raises `NeptuneUnreachable` after `UNREACHABLE_AFTER` connection errors in
+    a row before Neptune's first answer, probing every `UNREACHABLE_PROBE_WAIT_SECONDS` until
+    then; once Neptune has answered, connection errors are the workflow's RETRY as before."""
+    failures = 0
+    answered = False
+
+    def guarded(event: dict[str, Any]) -> dict[str, Any]:
+        nonlocal failures, answered
+        status = check(event)
+        if answered or status.get("reason") != CONNECTION_ERROR:
+            answered = True
+            return status
+        failures += 1
+        if failures >= UNREACHABLE_AFTER:
+            raise NeptuneUnreachable(status)
+        return status | {"nextWaitSeconds": UNREACHABLE_PROBE_WAIT_SECONDS}
+
+    return guarded
 
 
 def watch_load(
@@ -88,36 +179,83 @@ def watch_load(
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    """``status LOAD_ID [--errors] [--json]``."""
+    """``status LOAD_ID [--errors] [--json]``: one check; the exit code says the state."""
+    use_lambda_code()
     from loadctl.demo.display import format_status, to_json
+    from neptune_loader.poll_loop import route
 
-    checker = _status_checker(_environment(args))
+    settings = load_cli_settings(args)
     event: dict[str, Any] = {"loadId": args.load_id}
     if args.errors:
         event.update(includeErrors=True, page=args.page, errorsPerPage=args.errors_per_page)
-    status = dict(checker.check_event(event))
+    status = dict(_status_checker(settings).check_event(event))
     print(to_json(status) if args.json else format_status(status))
-    return EXIT_SUCCEEDED if status["state"] != "FAILED" else EXIT_LOAD_FAILED
+    if status.get("reason") == CONNECTION_ERROR:
+        print(unreachable_hint(settings.endpoint), file=sys.stderr)
+    return STATUS_EXIT_CODES[route(status)]
+
+
+def watch_again(args: argparse.Namespace) -> str:
+    """The command that watches the same load with the same options."""
+    argv = ["python", "-m", "loadctl", "watch", args.load_id]
+    if args.endpoint:
+        argv += ["--endpoint", args.endpoint]
+    if args.no_iam_auth:
+        argv.append("--no-iam-auth")
+    if args.json:
+        argv.append("--json")
+    if args.time_scale != 1:
+        argv += ["--time-scale", f"{args.time_scale:g}"]
+    return shlex.join(argv)
 
 
 def cmd_watch(args: argparse.Namespace) -> int:
-    """``watch LOAD_ID``: poll until terminal with a progress bar; non-zero unless it succeeded."""
-    from loadctl.demo.display import format_status, progress_line, to_json
+    """``watch LOAD_ID``: check until the load ends, as the workflow would; the exit code says how.
 
-    checker = _status_checker(_environment(args))
+    On a terminal, rich's live progress display (`LiveWatch`); otherwise one plain line per check
+    (or the status object as one JSON line with ``--json``).
+    """
+    from rich.console import Console
+
+    from loadctl.demo.display import LiveWatch, check_line, format_status, to_json
+
+    settings = load_cli_settings(args)
+    checker = _status_checker(settings)
+    console: Console = args.console or Console(highlight=False)
+    live = LiveWatch(console, args.load_id) if console.is_terminal and not args.json else None
 
     def show(status: dict[str, Any]) -> None:
-        print(json.dumps(status) if args.json else progress_line(status), flush=True)
+        if live is not None:
+            live.show(status)
+        else:
+            print(json.dumps(status) if args.json else check_line(status), flush=True)
 
-    code, status = watch_load(
-        args.load_id,
-        lambda event: dict(checker.check_event(event)),
-        sleep=lambda seconds: args.sleep(seconds / args.time_scale),
-        on_status=show,
-        max_checks=args.max_checks,
-        max_total_wait=args.max_total_wait,
-        max_consecutive_retries=args.max_consecutive_retries,
-    )
+    def wait(seconds: float) -> None:
+        if live is not None:
+            live.waiting(seconds / args.time_scale)
+        args.sleep(seconds / args.time_scale)
+
+    try:
+        with live or nullcontext():
+            code, status = watch_load(
+                args.load_id,
+                unreachable_guard(lambda event: dict(checker.check_event(event))),
+                sleep=wait,
+                on_status=show,
+                max_checks=args.max_checks,
+                max_total_wait=args.max_total_wait,
+                max_consecutive_retries=args.max_consecutive_retries,
+            )
+    except KeyboardInterrupt:
+        print(
+            f"\nStopped watching {args.load_id}: the load goes on in Neptune. "
+            f"Watch it again with:\n  {watch_again(args)}",
+            file=sys.stderr,
+        )
+        return EXIT_INTERRUPTED
+    except NeptuneUnreachable:
+        print(f"error: {unreachable_hint(settings.endpoint)}", file=sys.stderr)
+        return EXIT_UNREACHABLE
     if not args.json:
         print()
         print(format_status(status))
@@ -127,6 +265,8 @@ def cmd_watch(args: argparse.Namespace) -> int:
             print("Gave up: the status could not be read too many times in a row.")
     elif code:
         print(to_json(status), file=sys.stderr)
+    if code == EXIT_STATUS_UNAVAILABLE and status.get("reason") == CONNECTION_ERROR:
+        print(unreachable_hint(settings.endpoint), file=sys.stderr)
     return code
 
 
@@ -150,10 +290,9 @@ def cmd_start(args: argparse.Namespace) -> int:
     use_lambda_code()
     from neptune_loader.loader_request import validate_loader_request
     from neptune_loader.neptune_client import create_start_client
-    from neptune_loader.settings import load_settings
     from neptune_loader.start_load import start_load
 
-    settings = load_settings(_environment(args))
+    settings = load_cli_settings(args, region_needed=not request.get("region"))
     request = validate_loader_request(
         request, default_role_arn=settings.loader_role_arn, default_region=settings.region
     )

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from loadctl.batch_display import batch_result_lines, batch_total_line
-from loadctl.demo.display import format_status, progress_line, to_json
+from loadctl.demo.display import check_line, format_status, to_json
 from loadctl.demo.scenarios import SCENARIOS, Scenario
 
 REPO_ROOT = Path(__file__).resolve().parent.parent.parent
@@ -53,7 +53,7 @@ class _LiveView:
             )
             output = _json(details.get("output"))
             if isinstance(output, dict) and "progress" in output and "state" in output:
-                self._print(f"             {progress_line(output)}")
+                self._print(f"             {check_line(output)}")
             elif isinstance(output, dict) and "outcome" in output and "progress" in output:
                 self._print(f"             {batch_total_line(output['progress'])}")
             elif isinstance(output, dict) and "loadId" in output:

@@ -8,17 +8,14 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from loadctl.cli import main
-from loadctl.emulator import ManualClock, NeptuneLoaderEmulator
 from loadctl.emulator.faults import Fault
 from loadctl.exit_codes import (
+    EXIT_IN_PROGRESS,
     EXIT_INVALID_INPUT,
     EXIT_LOAD_FAILED,
     EXIT_START_OUTCOME_UNKNOWN,
@@ -29,100 +26,18 @@ from loadctl.exit_codes import (
     EXIT_TIMED_OUT,
 )
 from loadctl.load_commands import watch_load
-
-REPO_ROOT = Path(__file__).resolve().parents[2]
-SAMPLES = REPO_ROOT / "samples"
-ROLE_ARN = "arn:aws:iam::123456789012:role/NeptuneLoadFromS3"
-GOOD = json.loads((REPO_ROOT / "events/emulator/lambda/start-good.json").read_text())
-BROKEN = {**GOOD, "source": "s3://neptune-samples/broken/"}  # failOnError: true
-LOAD_ID = "ef478d76-d9da-4d94-8ff1-08d9d4863aa5"
-GOOD_RECORDS = 552  # samples/README.md
-RECORDS_PER_SECOND = 10.0
-
-# The status object's keys as docs/contract.md fixes them (`errors` only with errors or on FAILED);
-# additive keys beyond these are allowed.
-STATUS_KEYS = {
-    "loadId",
-    "state",
-    "terminal",
-    "neptuneStatus",
-    "reason",
-    "message",
-    "retryable",
-    "nextWaitSeconds",
-    "progress",
-    "failedFeeds",
-}
-PROGRESS_KEYS = {
-    "totalRecords",
-    "totalDuplicates",
-    "parsingErrors",
-    "datatypeMismatchErrors",
-    "insertErrors",
-    "totalTimeSpent",
-    "startTime",
-    "runNumber",
-    "retryNumber",
-    "feedCount",
-}
-
-
-@dataclass
-class Run:
-    """What one ``python -m loadctl ...`` run did."""
-
-    code: int
-    out: str
-    err: str
-
-
-class Cli:
-    """``main(argv)`` against the served emulator, with ``--endpoint ... --no-iam-auth`` added.
-
-    ``watch`` sleeps through :meth:`sleep`, which moves the emulator's clock instead of waiting
-    and remembers each wait.
-    """
-
-    def __init__(
-        self,
-        emulator: NeptuneLoaderEmulator,
-        clock: ManualClock,
-        capsys: pytest.CaptureFixture[str],
-    ) -> None:
-        self.emulator = emulator
-        self.clock = clock
-        self.waits: list[float] = []
-        self._capsys = capsys
-
-    def sleep(self, seconds: float) -> None:
-        self.waits.append(seconds)
-        self.clock.advance(seconds)
-
-    def run(self, *argv: str) -> Run:
-        connection = ["--endpoint", self.emulator.endpoint, "--no-iam-auth"]
-        code = main([*argv, *connection], sleep=self.sleep)
-        captured = self._capsys.readouterr()
-        return Run(code, str(captured.out), str(captured.err))
-
-    def status_gets(self, load_id: str) -> int:
-        """How many plain status reads of ``load_id`` reached the emulator."""
-        return self.emulator.requests.count(("GET", f"/loader/{load_id}"))
-
-
-@pytest.fixture
-def cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Iterator[Cli]:
-    # The endpoint must come from --endpoint and the role from the deployment-style variable.
-    monkeypatch.delenv("NEPTUNE_ENDPOINT", raising=False)
-    monkeypatch.delenv("NEPTUNE_IAM_AUTH", raising=False)
-    monkeypatch.setenv("AWS_REGION", "us-east-1")
-    monkeypatch.setenv("LOADER_IAM_ROLE_ARN", ROLE_ARN)
-    clock = ManualClock(start=1_700_000_000.0)
-    emulator = NeptuneLoaderEmulator(
-        data_root=SAMPLES, clock=clock, records_per_second=RECORDS_PER_SECOND
-    )
-    with emulator.serve():
-        yield Cli(emulator, clock, capsys)
-
+from tests.cli.harness import (
+    BROKEN,
+    GOOD,
+    GOOD_RECORDS,
+    LOAD_ID,
+    PROGRESS_KEYS,
+    RECORDS_PER_SECOND,
+    ROLE_ARN,
+    SAMPLES,
+    STATUS_KEYS,
+    Cli,
+)
 
 # --- status ---------------------------------------------------------------------------------
 
@@ -135,7 +50,7 @@ def test_status_json_is_the_contract_status_object(cli: Cli) -> None:
     run = cli.run("status", load_id, "--json")
     # Then
     status = json.loads(run.out)
-    assert run.code == EXIT_SUCCEEDED
+    assert run.code == EXIT_IN_PROGRESS  # the exit code says the load is still running
     assert STATUS_KEYS.issubset(status)
     assert "errors" not in status
     assert set(status["progress"]) == PROGRESS_KEYS
@@ -155,7 +70,7 @@ def test_status_readable_shows_state_progress_and_next_check(cli: Cli) -> None:
 
     run = cli.run("status", load_id)
 
-    assert run.code == EXIT_SUCCEEDED
+    assert run.code == EXIT_IN_PROGRESS
     assert f"Load        {load_id}" in run.out
     assert "State       IN_PROGRESS\n" in run.out
     assert "Neptune     LOAD_IN_PROGRESS" in run.out
@@ -198,10 +113,12 @@ def test_watch_a_load_that_completes_exits_0(cli: Cli) -> None:
     assert run.code == EXIT_SUCCEEDED
     assert "State       SUCCEEDED (terminal)" in run.out
     assert f"Records     {GOOD_RECORDS} loaded" in run.out
-    # One progress line per check, the last one full; the waits covered the load's run time.
-    bars = [line for line in run.out.splitlines() if line.startswith("[")]
-    assert len(bars) == len(cli.waits) + 1 == cli.status_gets(load_id)
-    assert bars[-1].startswith("[" + "#" * 30 + "] 100%")
+    # Not a terminal: one plain line per check, the last one done; the waits covered the load.
+    lines = [line for line in run.out.splitlines() if line.startswith(("IN_PROGRESS", "SUCCEEDED"))]
+    assert len(lines) == len(cli.waits) + 1 == cli.status_gets(load_id)
+    assert lines[-1].startswith("SUCCEEDED   LOAD_COMPLETED")
+    assert f"100%, files 3 of 3 loaded, {GOOD_RECORDS} records" in lines[-1]
+    assert all("\x1b" not in line for line in run.out.splitlines())  # no terminal codes
     assert sum(cli.waits) >= GOOD_RECORDS / RECORDS_PER_SECOND
 
 
