@@ -14,7 +14,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from loadctl.batch_display import batch_load_lines, batch_result_lines
+from loadctl.batch_display import batch_cause_lines, batch_load_lines, batch_result_lines
 from loadctl.exit_codes import EXIT_LOAD_FAILED, EXIT_SUCCEEDED
 from loadctl.load_commands import load_cli_settings, use_lambda_code
 
@@ -78,7 +78,10 @@ def cmd_batch(args: argparse.Namespace) -> int:
         if not args.json:
             print("\n".join(batch_result_lines(state["result"]["loads"])))
         return EXIT_SUCCEEDED
-    print(json.dumps(json.loads(state["cause"]), indent=2))
+    cause = json.loads(state["cause"])
+    if not args.json:
+        print("\n".join(batch_cause_lines(cause)))
+    print(json.dumps(cause, indent=2))
     return EXIT_LOAD_FAILED
 
 

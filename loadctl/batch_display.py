@@ -67,3 +67,20 @@ def batch_result_lines(results: Sequence[dict[str, Any]]) -> list[str]:
         f"{sum(int(r['records']) for r in results):,} records"
     )
     return lines
+
+
+def batch_cause_lines(cause: dict[str, Any]) -> list[str]:
+    """A failed batch's Cause in words: the root failures first, then the cascade."""
+    lines = [str(cause.get("message", ""))]
+    lines += [
+        f"  root failure: {r['name']} ({r['status']}): {r.get('errorSample') or r['reason']}"
+        for r in cause.get("rootFailures", [])
+    ]
+    lines += [
+        f"  failed because {', '.join(r.get('failedDependencies') or ['a dependency'])} failed: "
+        f"{r['name']} ({r['status']})"
+        for r in cause.get("dependencyFailures", [])
+    ]
+    if cause.get("succeeded"):
+        lines.append(f"  succeeded: {', '.join(cause['succeeded'])}")
+    return lines

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, TextIO
 
-from loadctl.batch_display import batch_result_lines, batch_total_line
+from loadctl.batch_display import batch_cause_lines, batch_result_lines, batch_total_line
 from loadctl.demo.display import check_line, format_status, to_json
 from loadctl.demo.scenarios import SCENARIOS, Scenario
 
@@ -196,10 +196,14 @@ def run_demo(
     print(file=out)
     final = result.output if result.status == "SUCCEEDED" else result.cause_json
     if result.status == "SUCCEEDED":
-        print("Workflow SUCCEEDED. Final status object:", file=out)
+        what = "Results" if scenario.machine == "batch" else "Final status object"
+        print(f"Workflow SUCCEEDED. {what}:", file=out)
     else:
         print(f"Workflow {result.status}: Error {result.error}. Cause:", file=out)
-    if isinstance(final, dict) and isinstance(final.get("loads"), list):
+    if isinstance(final, dict) and "rootFailures" in final:
+        print("\n".join(batch_cause_lines(final)), file=out)
+        print(file=out)
+    elif isinstance(final, dict) and isinstance(final.get("loads"), list):
         print("\n".join(batch_result_lines(final["loads"])), file=out)
         print(file=out)
     elif isinstance(final, dict) and "state" in final:

@@ -57,9 +57,14 @@ def test_batch_file_runs_to_success_with_a_line_per_load_and_a_total(
 def test_batch_failure_prints_the_cause_and_exits_1(cli_fixture: Cli, tmp_path: Path) -> None:
     run = cli_fixture.run("batch", write(tmp_path, "batch-broken.json"))
     assert run.code == EXIT_LOAD_FAILED
-    cause = json.loads(run.out[run.out.index("{") :])
+    cause = json.loads(run.out[run.out.index("\n{") + 1 :])
     assert [r["name"] for r in cause["rootFailures"]] == ["people"]
     assert [r["name"] for r in cause["dependencyFailures"]] == ["knows"]
+    assert "  root failure: people (LOAD_FAILED): PARSING_ERROR" in run.out
+    assert (
+        "  failed because people failed: knows (LOAD_FAILED_BECAUSE_DEPENDENCY_NOT_SATISFIED)"
+        in run.out
+    )
 
 
 def test_invalid_batch_file_exits_5_and_sends_nothing(cli_fixture: Cli, tmp_path: Path) -> None:
@@ -78,7 +83,7 @@ def test_batch_watch_follows_loads_started_elsewhere(cli_fixture: Cli) -> None:
     broken = cli_fixture.emulator.start_load({**BROKEN, "queueRequest": True})
     run = cli_fixture.run("batch", "--watch", good, broken)
     assert run.code == EXIT_LOAD_FAILED
-    cause = json.loads(run.out[run.out.index("{") :])
+    cause = json.loads(run.out[run.out.index("\n{") + 1 :])
     assert cause["succeeded"] == [good]
     assert [r["loadId"] for r in cause["rootFailures"]] == [broken]
     assert len(cli_fixture.emulator.list_loads()) == 2  # nothing sent
