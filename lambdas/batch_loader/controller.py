@@ -224,7 +224,7 @@ def _send(batch: Batch, records: list[dict[str, Any]], cycle: Cycle) -> None:
         queued += 1
 
 
-def _batch_wait(records: list[dict[str, Any]], policy: WaitPolicy, waited: float) -> int:
+def batch_wait(records: list[dict[str, Any]], policy: WaitPolicy, waited: float) -> int:
     """The wait before the next cycle. The running load's own wait (the status check's
     ``nextWaitSeconds``) when it is the last of ours in Neptune; otherwise the batch's pace: a
     share of the time the batch has waited so far (at least the running load's wait), so that the
@@ -265,6 +265,6 @@ def run_cycle(
             "outcome": "FAILED",
             "cause": failure_cause(batch, records, timed_out=True),
         }
-    wait = _batch_wait(records, cycle.policy, float(progress.get("waited", 0)))
+    wait = batch_wait(records, cycle.policy, float(progress.get("waited", 0)))
     progress["waited"] = float(progress.get("waited", 0)) + wait
     return {"progress": progress, "outcome": "RUNNING", "wait": wait}
