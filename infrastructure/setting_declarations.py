@@ -183,6 +183,22 @@ STATUS_MAX_ERRORS_FETCHED = Integer(
     high=1000,
     doc="error-log entries fetched when a load ends badly",
 )
+STATUS_TOLERATED_RECORD_ERRORS = Integer(
+    key="statusToleratedRecordErrors",
+    default=lambda_defaults.STATUS_TOLERATED_RECORD_ERRORS,
+    low=0,
+    high=1_000_000_000,
+    doc="record errors a load run with `failOnError` FALSE may have and still succeed "
+    "(`LOAD_FAILED_ERRORS_TOLERATED`); 0: no limit by count (both 0: nothing tolerated)",
+)
+STATUS_TOLERATED_ERRORS_PER_MILLION = Integer(
+    key="statusToleratedErrorsPerMillion",
+    default=lambda_defaults.STATUS_TOLERATED_ERRORS_PER_MILLION,
+    low=0,
+    high=1_000_000,
+    doc="the same as a share of `totalRecords`, in errors per million records (100 = 0.01%); "
+    "0: no limit by share; an execution's `errorTolerance` overrides both",
+)
 MAX_RESUBMITS = Integer(
     key="maxResubmits",
     default=1,
@@ -232,6 +248,8 @@ DECLARATIONS: tuple[Declaration, ...] = (
     STATUS_MIN_WAIT,
     STATUS_MAX_WAIT,
     STATUS_MAX_ERRORS_FETCHED,
+    STATUS_TOLERATED_RECORD_ERRORS,
+    STATUS_TOLERATED_ERRORS_PER_MILLION,
     MAX_RESUBMITS,
     WORKFLOW_TIMEOUT,
     LOG_RETENTION,

@@ -40,6 +40,8 @@ class PollSettings:
     status_min_wait_seconds: int = declared.STATUS_MIN_WAIT.default
     status_max_wait_seconds: int = declared.STATUS_MAX_WAIT.default
     status_max_errors_fetched: int = declared.STATUS_MAX_ERRORS_FETCHED.default
+    status_tolerated_record_errors: int = declared.STATUS_TOLERATED_RECORD_ERRORS.default
+    status_tolerated_errors_per_million: int = declared.STATUS_TOLERATED_ERRORS_PER_MILLION.default
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -89,6 +91,10 @@ class Settings:
             status_min_wait_seconds=reader.integer(declared.STATUS_MIN_WAIT),
             status_max_wait_seconds=reader.integer(declared.STATUS_MAX_WAIT),
             status_max_errors_fetched=reader.integer(declared.STATUS_MAX_ERRORS_FETCHED),
+            status_tolerated_record_errors=reader.integer(declared.STATUS_TOLERATED_RECORD_ERRORS),
+            status_tolerated_errors_per_million=reader.integer(
+                declared.STATUS_TOLERATED_ERRORS_PER_MILLION
+            ),
         )
         if not checks_cover_total_wait(
             poll.max_checks, poll.max_total_wait_seconds, poll.initial_wait_seconds

@@ -121,12 +121,10 @@ class BulkLoadWorkflow(Construct):
         )
         start_load.add_catch(start_unavailable, errors=[sfn.Errors.ALL], result_path="$.startError")
 
-        watch_load = sfn.Pass(
-            self,
-            "WatchExistingLoad",
-            comment="A load started elsewhere: no request, so it is never resubmitted",
-            parameters={"start": {"loadId.$": "$.loadId"}},
-        )
+        # A load started elsewhere: no request, so it is never resubmitted. Its checks get the
+        # failOnError (and errorTolerance) the input names, never a copy of the input itself
+        # (a 200,000-character load id copied once more would exceed the 256 KiB state).
+        watch_load = self._watch_load()
 
         can_resubmit: sfn.Choice | None = None
         if max_resubmits > 0:
@@ -136,6 +134,7 @@ class BulkLoadWorkflow(Construct):
             "Poller",
             status_function=status_function,
             load_id_path="$.start.loadId",
+            load_request_path="$.request",
             result_path="$.loadStatus",
             max_checks=poll.max_checks,
             max_total_wait=Duration.seconds(poll.max_total_wait_seconds),
@@ -205,6 +204,33 @@ class BulkLoadWorkflow(Construct):
             ),
         )
         self._acknowledge_nag_findings((status_function, start_function))
+
+    def _watch_load(self) -> sfn.Chain:
+        """The Passes that put a watched load's id at ``$.start`` and its options at
+        ``$.request`` (classic JSONPath has no defaults: one Pass per combination present)."""
+
+        def watch(name: str, request: dict[str, str]) -> sfn.Pass:
+            return sfn.Pass(
+                self,
+                name,
+                comment="A load started elsewhere: no request, so it is never resubmitted",
+                parameters={"start": {"loadId.$": "$.loadId"}, "request": request},
+            )
+
+        plain = watch("WatchExistingLoad", {})
+        with_fail_on_error = watch("WatchWithFailOnError", {"failOnError.$": "$.failOnError"})
+        with_tolerance = watch(
+            "WatchWithErrorTolerance",
+            {"failOnError.$": "$.failOnError", "errorTolerance.$": "$.errorTolerance"},
+        )
+        has = sfn.Condition.is_present
+        choose = (
+            sfn.Choice(self, "WatchOptions")
+            .when(sfn.Condition.and_(has("$.failOnError"), has("$.errorTolerance")), with_tolerance)
+            .when(has("$.failOnError"), with_fail_on_error)
+            .otherwise(plain)
+        )
+        return sfn.Chain.custom(choose, [plain, with_fail_on_error, with_tolerance], plain)
 
     def _acknowledge_nag_findings(self, functions: tuple[lambda_.IFunction, ...]) -> None:
         """The state machine role's wildcards: invoking the functions' versions, and X-Ray and

@@ -12,6 +12,9 @@ maximum total wait, maximum consecutive ``RETRY`` results), and the checks bound
 synth against the Step Functions history limit. Each check sends the loop's bounds and the seconds
 waited so far, so the status Lambda's wait policy can keep the check bound from ever firing before
 the total-wait bound (a legitimately running load is never cut off by the loop's check count).
+
+Over 300 lines on purpose: one fragment whose states (check, router, counters, bounds) are read
+together; its exits live in ``poller_exits``.
 """
 
 from __future__ import annotations
@@ -56,8 +59,11 @@ class LoadStatusPoller(sfn.StateMachineFragment):
 
     Outcomes: ``SUCCEEDED`` leaves through the fragment's end state (chain what follows with
     ``.next``); ``FAILED`` with ``retryable: true`` goes to ``on_resumable_failure`` when given;
+    ``UNAVAILABLE`` (the status read was refused) ends at once in ``NeptuneStatusUnavailable``;
     everything else ends in a Fail state whose ``Error`` is one of the contract's names and whose
     ``Cause`` is the JSON of the last status object (or of ``$.poll`` with the Lambda error).
+    With ``load_request_path``, each check also sends the object there as ``loadRequest`` (the
+    status Lambda reads its ``failOnError`` and ``errorTolerance``).
 
     Attributes
     ----------
@@ -76,6 +82,7 @@ class LoadStatusPoller(sfn.StateMachineFragment):
         *,
         status_function: lambda_.IFunction,
         load_id_path: str = "$.loadId",
+        load_request_path: str | None = None,
         result_path: str = "$.loadStatus",
         max_checks: int = POLL_MAX_CHECKS.default,
         max_total_wait: Duration = DEFAULT_MAX_TOTAL_WAIT,
@@ -109,7 +116,11 @@ class LoadStatusPoller(sfn.StateMachineFragment):
             time=sfn.WaitTime.seconds_path("$.poll.nextWaitSeconds"),
         )
         check = self._check(
-            status_function, load_id_path, max_checks=max_checks, total_wait=total_wait
+            status_function,
+            load_id_path,
+            load_request_path,
+            max_checks=max_checks,
+            total_wait=total_wait,
         )
         retry.apply(check, LAMBDA_SERVICE_ERRORS)
         check.add_catch(
@@ -179,11 +190,18 @@ class LoadStatusPoller(sfn.StateMachineFragment):
         self,
         status_function: lambda_.IFunction,
         load_id_path: str,
+        load_request_path: str | None,
         *,
         max_checks: int,
         total_wait: int,
     ) -> tasks.LambdaInvoke:
-        """The status check: sends the load id, the counters and the loop's bounds."""
+        """The status check: sends the load id, the counters and the loop's bounds (and the
+        load's request, when the loop knows it)."""
+        request = (
+            {"loadRequest": sfn.JsonPath.object_at(load_request_path)}
+            if load_request_path is not None
+            else {}
+        )
         return tasks.LambdaInvoke(
             self,
             f"{self._prefix}CheckLoadStatus",
@@ -191,6 +209,7 @@ class LoadStatusPoller(sfn.StateMachineFragment):
             payload=sfn.TaskInput.from_object(
                 {
                     "loadId": sfn.JsonPath.string_at(load_id_path),
+                    **request,
                     "checks": sfn.JsonPath.number_at("$.poll.checks"),
                     "consecutiveRetries": sfn.JsonPath.number_at("$.poll.consecutiveRetries"),
                     "progressMark": sfn.JsonPath.object_at("$.poll.progressMark"),
@@ -298,6 +317,11 @@ class LoadStatusPoller(sfn.StateMachineFragment):
                 comment="Neptune says resubmitting with mode RESUME may succeed",
             )
         route.when(sfn.Condition.string_equals(state, "FAILED"), exits.load_failed)
+        route.when(
+            sfn.Condition.string_equals(state, "UNAVAILABLE"),
+            exits.refused,
+            comment="Neptune refused the status read: checking again will not help",
+        )
         route.when(
             sfn.Condition.and_(sfn.Condition.string_equals(state, "IN_PROGRESS"), has_next_wait),
             count_progress,

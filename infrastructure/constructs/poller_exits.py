@@ -30,6 +30,7 @@ class LoopExits:
     load_failed: sfn.Pass
     timed_out: sfn.Pass
     unavailable: sfn.Pass
+    refused: sfn.Pass
     check_error: sfn.Pass
     invalid_input: sfn.Pass
 
@@ -76,6 +77,13 @@ def loop_exits(scope: Construct, *, prefix: str, result_path: str, load_id_path:
             ERROR_STATUS_UNAVAILABLE,
             result_path,
             "Too many RETRY results in a row, or a state this workflow does not know",
+        ),
+        # The status object says what to fix (its message) and that the status is unknown.
+        refused=failure(
+            "RefusedRead",
+            ERROR_STATUS_UNAVAILABLE,
+            result_path,
+            "Neptune refused the status read (state UNAVAILABLE): the load may still be running",
         ),
         check_error=failure(
             "CheckError",

@@ -102,6 +102,10 @@ class BulkLoadStack(Stack):
             "STATUS_MIN_WAIT_SECONDS": str(settings.poll.status_min_wait_seconds),
             "STATUS_MAX_WAIT_SECONDS": str(settings.poll.status_max_wait_seconds),
             "STATUS_MAX_ERRORS_FETCHED": str(settings.poll.status_max_errors_fetched),
+            "STATUS_TOLERATED_RECORD_ERRORS": str(settings.poll.status_tolerated_record_errors),
+            "STATUS_TOLERATED_ERRORS_PER_MILLION": str(
+                settings.poll.status_tolerated_errors_per_million
+            ),
         }
         start_env = dict(common_env)
         if settings.loader_role_arn:

@@ -11,10 +11,14 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from neptune_loader.exceptions import InvalidInputError
 from neptune_loader.loader_request import MAX_DEPENDENCIES, validate_loader_request
+from neptune_loader.validation import parse_error_tolerance
+
+if TYPE_CHECKING:
+    from neptune_loader.resumability import ErrorTolerance
 
 # At most 200 loads: the execution's history stays far below Step Functions' 25,000 events for
 # 200 one-hour loads (docs/design.md, "Batches"), and 200 compact per-load records plus the
@@ -38,6 +42,8 @@ class BatchLoad:
     name: str
     depends_on: tuple[int, ...]
     request: dict[str, Any]
+    # The load's errorTolerance (checked, never sent), for its status checks.
+    tolerance: ErrorTolerance | None = None
 
 
 @dataclass(frozen=True)
@@ -90,6 +96,10 @@ def _depends_on(load: dict[str, Any], index: int, names: list[str]) -> tuple[int
     return tuple(found)
 
 
+def _merged(load: dict[str, Any], defaults: dict[str, Any]) -> dict[str, Any]:
+    return {**defaults, **{k: v for k, v in load.items() if k not in LOAD_KEYS}}
+
+
 def _request(
     load: dict[str, Any], defaults: dict[str, Any], name: str, *, role: str | None, region: str
 ) -> dict[str, Any]:
@@ -99,7 +109,7 @@ def _request(
             f"load {name!r}: {', '.join(managed)} is set by the batch (queueRequest TRUE, "
             "dependencies from dependsOn); use dependsOn with load names"
         )
-    merged = {**defaults, **{k: v for k, v in load.items() if k not in LOAD_KEYS}}
+    merged = _merged(load, defaults)
     try:
         return validate_loader_request(merged, default_role_arn=role, default_region=region)
     except InvalidInputError as error:
@@ -144,6 +154,8 @@ def validate_batch(event: object, *, default_role_arn: str | None, default_regio
             request=_request(
                 load, defaults, names[index], role=default_role_arn, region=default_region
             ),
+            # Already checked by the request's validation.
+            tolerance=parse_error_tolerance(_merged(load, defaults).get("errorTolerance")),
         )
         for index, load in enumerate(loads)
     )

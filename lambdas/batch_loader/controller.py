@@ -102,6 +102,11 @@ def _record_check(record: dict[str, Any], out: StatusOutput) -> None:
     if not out["terminal"]:
         return
     record.pop("m", None)
+    if out["state"] == State.UNAVAILABLE.value:
+        # Neptune refuses to show this load (e.g. access denied): the batch cannot vouch for it,
+        # so it counts as failed; it may still run in Neptune.
+        _fail(record, State.UNAVAILABLE.value, out["reason"], out["message"])
+        return
     record.update(v=out["state"], r=out["reason"])
     if out["state"] == State.FAILED.value:
         sample = out.get("errors", {}).get("sample") or []
@@ -132,11 +137,15 @@ def _check(batch: Batch, records: list[dict[str, Any]], cycle: Cycle) -> None:
             return
         record = records[index]
         mark = record.get("m")
+        load = batch.loads[index]
         out = cycle.check(
             StatusRequest(
                 load_id=record["id"],
                 checks=record.get("c", 0),
                 progress_mark=ProgressMark(mark["finishedFeeds"], mark["seenAt"]) if mark else None,
+                # How the load runs, so the verdict weighs record errors as for a single load.
+                fail_on_error=load.request.get("failOnError", True) is not False,
+                tolerance=load.tolerance,
             )
         )
         _record_check(record, out)

@@ -1,9 +1,12 @@
 """Map a failed neptunedata call onto the contract: the one place where API errors are classified.
 
 Status reads (`classify_api_error`): "the status call failed" must never read as "the load
-failed": throttling, timeouts, 5xx, network errors and unreadable answers are transient (`RETRY`);
-an unknown load id is `LOAD_ID_NOT_FOUND`; everything else is a permanent API error reported with
-its code. Starts (`classify_start_error`): the same rules name the start Lambda's three errors.
+failed": throttling, timeouts, 5xx, network errors, unreadable answers and an expired security
+token are transient (`RETRY`); an unknown load id is `LOAD_ID_NOT_FOUND` (`FAILED`); every other
+refusal (access denied, invalid signature, an operation the cluster refuses, no credentials) is
+`refused` (`UNAVAILABLE`: the load may well be running). Every ``reason`` is UPPER_SNAKE_CASE,
+made here by `reason_code`. Starts (`classify_start_error`): the same rules name the start
+Lambda's three errors.
 """
 
 from __future__ import annotations
@@ -47,8 +50,17 @@ TRANSIENT_CODES = frozenset(
         "ServiceUnavailableException",
         "RequestTimeout",
         "RequestTimeoutException",
+        # An STS session token that expired: Lambda refreshes its role's credentials by itself.
+        "ExpiredToken",
+        "ExpiredTokenException",
+        "RequestExpired",
     }
 )
+# A refusal whose text says it was throttled (a throttled signature check) is transient too.
+_THROTTLED_TEXT = re.compile(r"throttl|rate exceeded|too many requests", re.IGNORECASE)
+# Botocore exception names whose meaning is clearer under a name of ours.
+_REASON_NAMES = {"NoCredentialsError": "NO_CREDENTIALS", "AccessDenied": "ACCESS_DENIED"}
+_CAMEL_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 NOT_FOUND_CODE = "BulkLoadIdNotFoundException"
 LOAD_ID_NOT_FOUND = "LOAD_ID_NOT_FOUND"
 _INVALID_ID_MESSAGE = re.compile(r"load ?id|does not exist|not found|no load", re.IGNORECASE)
@@ -75,6 +87,8 @@ class ApiFailure:
     message: str
     code: str
     http_status: int | None = None
+    # Permanent, and not about the load: the status cannot be read (``UNAVAILABLE``).
+    refused: bool = False
 
 
 # A status answer without a readable ``overallStatus.status`` (a proxy's page, a truncated body).
@@ -84,6 +98,25 @@ UNREADABLE_STATUS = ApiFailure(
     message="Neptune's answer had no readable overallStatus.status; will check again.",
     code="UNREADABLE_RESPONSE",
 )
+
+
+def reason_code(name: str) -> str:
+    """The contract's UPPER_SNAKE_CASE ``reason`` for an error code or exception name.
+
+    ``AccessDeniedException`` -> ``ACCESS_DENIED``, ``NoCredentialsError`` -> ``NO_CREDENTIALS``,
+    ``502`` -> ``HTTP_502``; a code that is already UPPER_SNAKE_CASE stays as it is.
+    """
+    name = name.strip()
+    if name in _REASON_NAMES:
+        return _REASON_NAMES[name]
+    if name.isascii() and name.isdigit():
+        return f"HTTP_{name}"[:MAX_CODE_CHARS]
+    for suffix in ("Exception", "Error", "Fault"):
+        if name.endswith(suffix) and len(name) > len(suffix):
+            name = name[: -len(suffix)]
+            break
+    snake = re.sub(r"[^A-Za-z0-9]+", "_", _CAMEL_BOUNDARY.sub("_", name)).strip("_").upper()
+    return snake[:MAX_CODE_CHARS].rstrip("_") or "UNKNOWN_API_ERROR"
 
 
 def _clip(text: str, limit: int = MAX_MESSAGE_CHARS) -> str:
@@ -118,10 +151,12 @@ def classify_api_error(error: Exception) -> ApiFailure:
     if isinstance(error, NoCredentialsError):
         return ApiFailure(
             transient=False,
-            reason="NoCredentialsError",
-            message="No AWS credentials were found to sign the request; give the function a role "
-            "or set NEPTUNE_IAM_AUTH=false for clusters without IAM authentication.",
+            reason=reason_code("NoCredentialsError"),
+            message="The status cannot be read: no AWS credentials were found to sign the "
+            "request; give the function a role or set NEPTUNE_IAM_AUTH=false for clusters "
+            "without IAM authentication.",
             code="NoCredentialsError",
+            refused=True,
         )
     if isinstance(error, ResponseParserError):
         return ApiFailure(
@@ -142,9 +177,11 @@ def classify_api_error(error: Exception) -> ApiFailure:
     if isinstance(error, BotoCoreError):
         return ApiFailure(
             transient=False,
-            reason=type(error).__name__,
-            message=f"The request could not be made: {_clip(str(error))}",
+            reason="REQUEST_NOT_SENT",
+            message=f"The status request could not be made ({type(error).__name__}: "
+            f"{_clip(str(error))}); fix the function's configuration.",
             code=type(error).__name__,
+            refused=True,
         )
     raise error
 
@@ -163,31 +200,36 @@ def _classify_client_error(error: ClientError) -> ApiFailure:
             code=code,
             http_status=http_status,
         )
-    if is_transient(code, http_status):
+    if is_transient(code, http_status) or _THROTTLED_TEXT.search(f"{code} {detail}"):
         return ApiFailure(
             transient=True,
-            reason=code or f"HTTP_{http_status}",
+            reason=reason_code(code or str(http_status or "")),
             message=f"Neptune could not answer this time ({code or http_status}: {detail}); "
             "will check again.",
             code=code,
             http_status=http_status,
         )
-    if code in ("AccessDeniedException", "403") or http_status == 403:
-        return ApiFailure(
-            transient=False,
-            reason=code or "AccessDeniedException",
-            message="Neptune denied the request: the function's role needs "
-            "neptune-db:GetLoaderJobStatus on the cluster, and requests must be signed in the "
-            f"cluster's region. ({detail})",
-            code=code,
-            http_status=http_status,
+    # Refused: checking again will not help until someone fixes what the message names.
+    if "GetLoaderJobStatus" in detail:
+        # Neptune names the missing permission: say where to add it.
+        fix = "give the function's role neptune-db:GetLoaderJobStatus on the cluster"
+    elif code in ("AccessDeniedException", "403") or http_status == 403:
+        fix = (
+            "check the function's role and the cluster's IAM authentication (requests are "
+            "signed in the cluster's region)"
         )
+    else:
+        fix = "fix what Neptune names (endpoint, engine version, instance state), then check again"
+    # A 403 without an error code is an access denial.
+    refusal = "AccessDenied" if http_status == 403 and code in ("", "403") else code
     return ApiFailure(
         transient=False,
-        reason=code or f"HTTP_{http_status}",
-        message=f"Neptune rejected the status request ({code or http_status}): {detail}",
+        reason=reason_code(refusal or str(http_status or "")),
+        message=f"Neptune refused to read the load's status ({code or http_status}: {detail}); "
+        f"the load may still be running: {fix}.",
         code=code,
         http_status=http_status,
+        refused=True,
     )
 
 

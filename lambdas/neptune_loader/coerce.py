@@ -22,17 +22,24 @@ def clip(value: object, limit: int = MAX_FIELD_CHARS) -> str:
 
 def count(value: object) -> int:
     """A non-negative integer counter from whatever Neptune sent (0 when unreadable)."""
+    counter = counter_or_none(value)
+    return 0 if counter is None else counter
+
+
+def counter_or_none(value: object) -> int | None:
+    """A non-negative integer counter, or None when ``value`` is absent or unreadable (a bool, a
+    negative or non-finite number, a string that is not at most `MAX_COUNTER_DIGITS` digits)."""
     if isinstance(value, bool):
-        return 0
+        return None
     if isinstance(value, int):
-        return max(0, value)
-    if isinstance(value, float) and math.isfinite(value):
-        return max(0, int(value))
+        return value if value >= 0 else None
+    if isinstance(value, float):
+        return int(value) if math.isfinite(value) and value >= 0 else None
     # isdigit() alone accepts "²" (int() rejects it), and int() refuses strings over 4,300 digits.
     text = value.strip() if isinstance(value, str) else ""
     if text.isascii() and text.isdigit() and len(text) <= MAX_COUNTER_DIGITS:
         return int(text)
-    return 0
+    return None
 
 
 def number_or_none(value: object) -> int | float | None:

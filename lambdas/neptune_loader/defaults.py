@@ -21,3 +21,7 @@ MAX_FLOOR_WAIT_SECONDS = 3600
 # NeptuneBatchFailed: at most 22 history events each, so 1,000 cycles stay under the 25,000-event
 # limit (the batch construct checks this at synth); a 200-hour batch needs about 500.
 BATCH_MAX_CYCLES = 1000
+# Record errors a failed load may have and still count as a success (failOnError FALSE only):
+# a count, and a share of the records in errors per million. 0: none tolerated (the default).
+STATUS_TOLERATED_RECORD_ERRORS = 0
+STATUS_TOLERATED_ERRORS_PER_MILLION = 0

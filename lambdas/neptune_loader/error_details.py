@@ -8,7 +8,13 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from neptune_loader.api_errors import classify_api_error
-from neptune_loader.error_summary import ErrorEntry, FailedFeed, error_entry, failed_feeds
+from neptune_loader.error_summary import (
+    ErrorEntry,
+    FailedFeed,
+    error_entry,
+    failed_feeds,
+    feed_evidence,
+)
 from neptune_loader.validation import MAX_ERRORS_PER_PAGE
 
 if TYPE_CHECKING:
@@ -20,13 +26,18 @@ LOGGER = logging.getLogger(__name__)
 
 @dataclass
 class ErrorDetails:
-    """What the detail calls found: the entries, the failed feeds, whether the list was cut, and
-    whether any call failed."""
+    """What the detail calls found: the entries, the failed feeds (the first few in full, the
+    statuses and record errors of all), whether the list was cut, whether any call failed, and
+    whether every planned call was made (``complete``: the evidence that decides a verdict)."""
 
     entries: list[ErrorEntry] = field(default_factory=list)
     feeds: list[FailedFeed] = field(default_factory=list)
+    feed_statuses: frozenset[str] = frozenset()
+    feed_record_errors: int = 0
+    feeds_without_record_errors: int = 0
     truncated: bool = False
     failed: bool = False
+    complete: bool = False
 
 
 def fetch_error_details(
@@ -47,7 +58,8 @@ def fetch_error_details(
     more = True
     for page in range(first_page, first_page + pages):
         if not api.can_call(deadline):
-            details.truncated = True
+            # Skipped for the invocation's budget: as good as failed for this check.
+            details.truncated = details.failed = True
             return details
         try:
             payload = api.get_status(
@@ -60,6 +72,11 @@ def fetch_error_details(
             return details
         if page == first_page:
             details.feeds = failed_feeds(payload.get("failedFeeds"))
+            (
+                details.feed_statuses,
+                details.feed_record_errors,
+                details.feeds_without_record_errors,
+            ) = feed_evidence(payload.get("failedFeeds"))
         errors_obj = payload.get("errors")
         logs = errors_obj.get("errorLogs") if isinstance(errors_obj, dict) else None
         page_entries = [error_entry(item) for item in logs] if isinstance(logs, list) else []
@@ -69,6 +86,7 @@ def fetch_error_details(
             break
     # For one requested page, "truncated" says whether more pages exist after it. Neptune's
     # counters say how many errors exist; a full last page alone does not mean more.
+    details.complete = True
     seen = len(details.entries) + ((request.page - 1) * per_page if request.include_errors else 0)
     details.truncated = seen < reported_errors if reported_errors else more
     return details

@@ -10,11 +10,12 @@ from __future__ import annotations
 from collections import Counter
 from typing import TypedDict
 
-from neptune_loader.coerce import clip, count
+from neptune_loader.coerce import clip, count, counter_or_none
 
 SAMPLE_SIZE = 10
 MAX_CODES = 20
 MAX_FAILED_FEEDS = 10
+RECORD_ERROR_COUNTERS = ("parsingErrors", "datatypeMismatchErrors", "insertErrors")
 
 
 class ErrorEntry(TypedDict):
@@ -91,3 +92,24 @@ def failed_feeds(raw: object) -> list[FailedFeed]:
     if not isinstance(raw, list):
         return []
     return [failed_feed(item) for item in raw[:MAX_FAILED_FEEDS]]
+
+
+def feed_evidence(raw: object) -> tuple[frozenset[str], int, int]:
+    """Over *every* failed feed (not only the ones shown): their distinct statuses, their record
+    errors (an unreadable counter counts as one error: it is no evidence of none), and how many
+    failed feeds report no record error."""
+    if not isinstance(raw, list):
+        return frozenset(), 0, 0
+    statuses: set[str] = set()
+    errors = without_errors = 0
+    for item in raw:
+        feed = item if isinstance(item, dict) else {}
+        statuses.add(clip(feed.get("status"), 64))
+        feed_errors = 0
+        for name in RECORD_ERROR_COUNTERS:
+            value = feed.get(name)
+            counter = counter_or_none(value)
+            feed_errors += (1 if value is not None else 0) if counter is None else counter
+        errors += feed_errors
+        without_errors += feed_errors == 0
+    return frozenset(statuses), errors, without_errors

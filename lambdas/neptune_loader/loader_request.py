@@ -9,7 +9,7 @@ import re
 from typing import Any
 
 from neptune_loader.exceptions import InvalidInputError
-from neptune_loader.validation import validate_load_id
+from neptune_loader.validation import parse_error_tolerance, validate_load_id
 
 FORMATS = ("csv", "opencypher", "ntriples", "nquads", "rdfxml", "turtle")
 MODES = ("RESUME", "NEW", "AUTO")
@@ -26,6 +26,9 @@ KNOWN_KEYS = frozenset(
     {"source", "format", "iamRoleArn", "region", "mode", "parallelism", "parserConfiguration"}
     | {"dependencies", *BOOLEAN_KEYS}
 )
+# Workflow options that may ride along with the request: checked here, read by the status
+# checks, never sent to Neptune.
+WORKFLOW_KEYS = frozenset({"errorTolerance"})
 MAX_DEPENDENCIES = 64  # Neptune queues at most 64 loads, so no load can depend on more.
 MAX_SOURCE_CHARS = 1024
 # Generous for real values, small enough that the request always fits the workflow's state.
@@ -83,7 +86,8 @@ def validate_loader_request(
         raise InvalidInputError(
             f"the loader request must be a JSON object, got {type(request).__name__}"
         )
-    unknown = sorted(str(key) for key in request if key not in KNOWN_KEYS)
+    unknown = sorted(str(key) for key in request if key not in KNOWN_KEYS | WORKFLOW_KEYS)
+    parse_error_tolerance(request.get("errorTolerance"))
     if unknown:
         raise InvalidInputError(
             f"unknown loader request keys: {', '.join(unknown)[:300]} "

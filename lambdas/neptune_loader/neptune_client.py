@@ -15,6 +15,7 @@ botocore releases), and SigV4 is used only when the cluster uses IAM authenticat
 
 from __future__ import annotations
 
+import json
 import signal
 import threading
 import time
@@ -37,8 +38,11 @@ if TYPE_CHECKING:
     from neptune_loader.settings import Settings
 
 INVOCATION_BUDGET_SECONDS = 9.0
-# What botocore's response parser raises, instead of ResponseParserError, on some malformed bodies.
-UNPARSED_BODY_ERRORS = (UnicodeDecodeError, TypeError, AttributeError)
+# What botocore's response parser raises, instead of ResponseParserError, on some malformed bodies
+# (RecursionError: a body of 50,000 nested "[" defeats json.loads).
+UNPARSED_BODY_ERRORS = (UnicodeDecodeError, TypeError, AttributeError, RecursionError)
+# Neptune's error text is kept up to this many characters (api_errors clips it further).
+MAX_DETAILED_MESSAGE_CHARS = 2000
 BACKOFF_ALLOWANCE_SECONDS = 1.0
 
 
@@ -49,7 +53,28 @@ START_READ_TIMEOUT_SECONDS = 20.0
 
 def create_status_client(settings: Settings) -> NeptuneDataClient:
     """The client for status reads: the timeouts and attempts in ``settings`` (short, bounded)."""
-    return _create_client(settings)
+    client = _create_client(settings)
+    client.meta.events.register("after-call.neptunedata.*", keep_detailed_message)
+    return client
+
+
+def keep_detailed_message(*, http_response: Any, parsed: dict[str, Any], **_: Any) -> None:
+    """Copy Neptune's ``detailedMessage`` from an error body into the parsed response.
+
+    botocore keeps it only for the error codes its model names; for the others (e.g.
+    ``InvalidSignatureException``) the one sentence that says what is wrong would be lost.
+    ``parsed`` is the dict the ClientError is built from, so the copy reaches `api_errors`.
+    """
+    status = getattr(http_response, "status_code", 200)
+    if not isinstance(status, int) or status < 300 or "detailedMessage" in parsed:
+        return
+    try:
+        body = json.loads(http_response.content)
+    except (ValueError, TypeError, RecursionError):  # not JSON: nothing to keep
+        return
+    detail = body.get("detailedMessage") if isinstance(body, dict) else None
+    if isinstance(detail, str) and detail:
+        parsed["detailedMessage"] = detail[:MAX_DETAILED_MESSAGE_CHARS]
 
 
 def create_start_client(settings: Settings) -> NeptuneDataClient:

@@ -73,8 +73,14 @@ class PollState:
             "progressMark": self.progress_mark,
         }
 
-    def check_event(self, load_id: str, bounds: LoopBounds | None = None) -> dict[str, Any]:
-        """CheckLoadStatus's payload: the seconds waited include the wait just done."""
+    def check_event(
+        self,
+        load_id: str,
+        bounds: LoopBounds | None = None,
+        load_request: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """CheckLoadStatus's payload: the seconds waited include the wait just done; the
+        workflow also sends its ``$.request`` (``load_request``) when it has one."""
         event: dict[str, Any] = {
             "loadId": load_id,
             "checks": self.checks,
@@ -84,6 +90,8 @@ class PollState:
         }
         if bounds is not None:
             event |= {"maxChecks": bounds.max_checks, "maxTotalWaitSeconds": bounds.max_total_wait}
+        if load_request is not None:
+            event["loadRequest"] = load_request
         return event
 
     def counted(self, status: dict[str, Any], route: Route) -> PollState:

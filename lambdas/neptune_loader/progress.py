@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, TypedDict
 
-from neptune_loader.coerce import clip, count, number_or_none
+from neptune_loader.coerce import clip, count, counter_or_none, number_or_none
 
 MAX_FEED_STATUSES = 20
 COUNTERS = (
@@ -86,6 +86,16 @@ def read_progress(overall: dict[str, Any], feed_count_raw: object) -> Progress:
     progress["retryNumber"] = int(retry) if retry is not None else None
     progress["feedCount"] = feed_counts(feed_count_raw)
     return progress
+
+
+def unreadable_counters(overall: dict[str, Any]) -> list[str]:
+    """The counters Neptune sent that are not readable numbers (a missing one is 0, as for a
+    queued load; an unreadable one is not evidence of anything, least of all of no errors)."""
+    return [
+        name
+        for name in COUNTERS
+        if overall.get(name) is not None and counter_or_none(overall.get(name)) is None
+    ]
 
 
 def error_count(progress: Progress) -> int:

@@ -10,8 +10,11 @@ from neptune_loader.defaults import (
     STATUS_MAX_ERRORS_FETCHED,
     STATUS_MAX_WAIT_SECONDS,
     STATUS_MIN_WAIT_SECONDS,
+    STATUS_TOLERATED_ERRORS_PER_MILLION,
+    STATUS_TOLERATED_RECORD_ERRORS,
 )
 from neptune_loader.exceptions import ConfigurationError
+from neptune_loader.resumability import NO_TOLERANCE, ErrorTolerance
 
 _TRUE = frozenset({"true", "1", "yes", "on"})
 _FALSE = frozenset({"false", "0", "no", "off"})
@@ -31,6 +34,7 @@ class Settings:
     max_wait_seconds: int = STATUS_MAX_WAIT_SECONDS
     max_errors_fetched: int = STATUS_MAX_ERRORS_FETCHED
     loader_role_arn: str | None = None
+    error_tolerance: ErrorTolerance = NO_TOLERANCE
 
 
 def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
@@ -101,4 +105,23 @@ def load_settings(env: Mapping[str, str]) -> Settings:
             _number(env, "STATUS_MAX_ERRORS_FETCHED", STATUS_MAX_ERRORS_FETCHED, 0, 1000)
         ),
         loader_role_arn=role,
+        error_tolerance=ErrorTolerance(
+            max_record_errors=int(
+                _number(
+                    env,
+                    "STATUS_TOLERATED_RECORD_ERRORS",
+                    STATUS_TOLERATED_RECORD_ERRORS,
+                    0,
+                    1_000_000_000,
+                )
+            ),
+            max_error_share=_number(
+                env,
+                "STATUS_TOLERATED_ERRORS_PER_MILLION",
+                STATUS_TOLERATED_ERRORS_PER_MILLION,
+                0,
+                1_000_000,
+            )
+            / 1_000_000,
+        ),
     )

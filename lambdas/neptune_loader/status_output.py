@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, NotRequired, TypedDict
 
 from neptune_loader.coerce import clip
 from neptune_loader.progress import Progress, empty_progress, error_count
-from neptune_loader.statuses import State
+from neptune_loader.statuses import TERMINAL_STATES, State
 from neptune_loader.wait_policy import next_wait_seconds
 
 if TYPE_CHECKING:
@@ -52,7 +52,7 @@ def build_output(
     mark: ProgressMark | None = None,
 ) -> StatusOutput:
     """Assemble the status object; the state decides ``terminal`` and which fields may be set."""
-    terminal = state in (State.SUCCEEDED, State.FAILED)
+    terminal = state in TERMINAL_STATES
     result = StatusOutput(
         loadId=load_id,
         state=state.value,
@@ -86,10 +86,13 @@ def api_failure_output(
 ) -> StatusOutput:
     """The status object when the status call itself failed (``request`` brings the loop's
     counters, so a RETRY wait respects the loop's check budget too)."""
-    # A permanent failure is FAILED with an empty error list; a transient one waits and retries.
+    # A transient failure waits and retries; a refusal to read is UNAVAILABLE (the load may be
+    # running); only an unknown load id is FAILED (with an empty error list).
     state, wait = State.FAILED, None
     errors: ErrorSummary | None = _no_errors()
-    if failure.transient:
+    if failure.refused:
+        state, errors = State.UNAVAILABLE, None
+    elif failure.transient:
         state, errors = State.RETRY, None
         wait = next_wait_seconds(
             policy,

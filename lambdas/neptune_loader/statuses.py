@@ -18,6 +18,13 @@ class State(StrEnum):
     SUCCEEDED = "SUCCEEDED"
     FAILED = "FAILED"
     RETRY = "RETRY"
+    # The status cannot be read and checking again will not help (access denied, invalid
+    # signature...): terminal, but never a failed load.
+    UNAVAILABLE = "UNAVAILABLE"
+
+
+# States after which the loop stops checking.
+TERMINAL_STATES = frozenset({State.SUCCEEDED, State.FAILED, State.UNAVAILABLE})
 
 
 @dataclass(frozen=True)
@@ -101,10 +108,27 @@ STATUS_TABLE: MappingProxyType[str, StatusRule] = MappingProxyType(
 
 UNKNOWN_STATUS = "UNKNOWN_STATUS"
 COMPLETED_WITH_ERRORS = "LOAD_COMPLETED_WITH_ERRORS"
+# A LOAD_FAILED whose failed feeds failed only on record errors within the user's tolerance.
+FAILED_ERRORS_TOLERATED = "LOAD_FAILED_ERRORS_TOLERATED"
+# RETRY with the status read: the evidence that decides the verdict could not be read this time.
+EVIDENCE_INCOMPLETE = "EVIDENCE_INCOMPLETE"
+# RETRY with the status read: a counter was present but not a readable number.
+UNREADABLE_COUNTERS = "UNREADABLE_COUNTERS"
 
 # Feed statuses and error messages after which a RESUME of the same request is expected to succeed.
 RESUMABLE_FEED_STATUSES = frozenset(
     status for status, rule in STATUS_TABLE.items() if rule.state is State.FAILED and rule.retryable
+)
+# Feed statuses that say nothing about why a load failed: finished well, not finished yet, or
+# stopped because another feed failed.
+BYSTANDER_FEED_STATUSES = frozenset(
+    {
+        "LOAD_COMPLETED",
+        "LOAD_NOT_STARTED",
+        "LOAD_IN_QUEUE",
+        "LOAD_IN_PROGRESS",
+        "LOAD_CANCELLED_DUE_TO_ERRORS",
+    }
 )
 RESUMABLE_ERROR_MESSAGES = ("data prefetch task interrupted",)
 

@@ -12,16 +12,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from neptune_loader.exceptions import InvalidInputError
-from neptune_loader.wait_policy import CheckBudget, ProgressMark
+from neptune_loader.resumability import ErrorTolerance
+from neptune_loader.wait_policy import MAX_FEEDS, MAX_SECONDS, CheckBudget, ProgressMark
 
 MAX_LOAD_ID_LENGTH = 64
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 MAX_ERRORS_PER_PAGE = 100
 MAX_PAGE = 10_000  # Neptune keeps at most 10,000 error details per load.
 MAX_COUNTER = 1_000_000
-# Far above any real load (a year of seconds, a billion files), low enough to stay exact in JSON.
-MAX_SECONDS = 400 * 24 * 3600
-MAX_FEEDS = 1_000_000_000
+MAX_TOLERATED_ERRORS = 1_000_000_000
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -39,6 +38,10 @@ class StatusRequest:
     progress_mark: ProgressMark | None = None
     waited_seconds: float = 0.0
     budget: CheckBudget | None = None
+    # How the load was started (the workflow sends its request as ``loadRequest``): Neptune's
+    # default failOnError is TRUE; a tolerance here overrides the deployment's.
+    fail_on_error: bool = True
+    tolerance: ErrorTolerance | None = None
 
 
 def validate_load_id(value: object, field: str = "loadId") -> str:
@@ -161,7 +164,57 @@ def parse_status_event(event: object) -> StatusRequest:
         progress_mark=parse_progress_mark(event.get("progressMark")),
         waited_seconds=_waited(event),
         budget=_budget(event),
+        **_load_options(event),
     )
+
+
+def _load_options(event: dict[str, Any]) -> dict[str, Any]:
+    """``failOnError`` and ``errorTolerance``, at the top level or in ``loadRequest`` (the
+    workflow's input: a loader request, or the ``{"loadId": ...}`` of a watched load)."""
+    request = event.get("loadRequest")
+    if request is not None and not isinstance(request, dict):
+        raise InvalidInputError(f"loadRequest must be an object, got {type(request).__name__}")
+    sources = [event, request or {}]
+    fail_on_error = next(
+        (s["failOnError"] for s in sources if s.get("failOnError") is not None), None
+    )
+    tolerance = next(
+        (s["errorTolerance"] for s in sources if s.get("errorTolerance") is not None), None
+    )
+    return {
+        "fail_on_error": _fail_on_error(fail_on_error),
+        "tolerance": parse_error_tolerance(tolerance),
+    }
+
+
+def _fail_on_error(value: object) -> bool:
+    if value is None:
+        return True  # Neptune's default
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().upper() in ("TRUE", "FALSE"):
+        return value.strip().upper() == "TRUE"
+    raise InvalidInputError(f"failOnError must be TRUE or FALSE, got {str(value)[:50]!r}")
+
+
+def parse_error_tolerance(value: object) -> ErrorTolerance | None:
+    """The ``errorTolerance`` option: ``{"maxRecordErrors": int >= 0, "maxErrorShare": 0..1}``
+    (either key may be left out; absent or null: the deployment's tolerance)."""
+    if value is None:
+        return None
+    shape = "errorTolerance must be {'maxRecordErrors': int >= 0, 'maxErrorShare': 0 to 1}"
+    if not isinstance(value, dict) or not set(value) <= {"maxRecordErrors", "maxErrorShare"}:
+        raise InvalidInputError(f"{shape}, got {str(value)[:200]}")
+    count = _int_option(value, "maxRecordErrors", default=0, low=0, high=MAX_TOLERATED_ERRORS)
+    share = value.get("maxErrorShare", 0)
+    if (
+        isinstance(share, bool)
+        or not isinstance(share, int | float)
+        or not math.isfinite(share)
+        or not 0 <= share <= 1
+    ):
+        raise InvalidInputError(f"{shape}; maxErrorShare is {str(share)[:50]}")
+    return ErrorTolerance(max_record_errors=count, max_error_share=float(share))
 
 
 def _waited(event: dict[str, Any]) -> float:

@@ -22,11 +22,16 @@ from neptune_loader.defaults import (
     STATUS_MAX_WAIT_SECONDS,
     STATUS_MIN_WAIT_SECONDS,
 )
-from neptune_loader.statuses import State
+from neptune_loader.statuses import TERMINAL_STATES, State
 
 # Feed statuses that mean a feed has not finished yet; every other feed status is finished.
 UNFINISHED_FEED_STATUSES = frozenset({"LOAD_NOT_STARTED", "LOAD_IN_QUEUE", "LOAD_IN_PROGRESS"})
 QUEUED_STATUSES = frozenset({"LOAD_NOT_STARTED", "LOAD_IN_QUEUE"})
+# The range of a progress mark, as the status Lambda's input check accepts it: far above any real
+# load (a year of seconds, a billion files), low enough to stay exact in JSON. A mark is clamped
+# to it when made, so whatever the Lambda emits it accepts on the next check.
+MAX_SECONDS = 400 * 24 * 3600
+MAX_FEEDS = 1_000_000_000
 
 
 @dataclass(frozen=True)
@@ -35,6 +40,16 @@ class ProgressMark:
 
     finished_feeds: int
     seen_at: float
+
+    def __post_init__(self) -> None:
+        # Neptune's counters and times are untrusted: keep the mark inside the accepted range.
+        object.__setattr__(self, "finished_feeds", max(0, min(MAX_FEEDS, self.finished_feeds)))
+        seen_at = float(self.seen_at)
+        object.__setattr__(
+            self,
+            "seen_at",
+            max(0.0, min(float(MAX_SECONDS), seen_at)) if math.isfinite(seen_at) else 0.0,
+        )
 
     def to_json(self) -> dict[str, int | float]:
         """The status object's ``progressMark`` (and the status Lambda's input of the same name)."""
@@ -96,7 +111,10 @@ class WaitPolicy:
     max_floor_wait: int = MAX_FLOOR_WAIT_SECONDS
 
     def clamp(self, seconds: float) -> int:
-        """Round and bound a wait to [min_wait, max_wait]."""
+        """Round and bound a wait to [min_wait, max_wait] (an infinite estimate, from huge
+        untrusted times and counts, is the longest wait)."""
+        if not math.isfinite(seconds):
+            return self.max_wait if seconds > 0 else self.min_wait
         return max(self.min_wait, min(self.max_wait, round(seconds)))
 
     @property
@@ -247,7 +265,7 @@ def next_wait_seconds(
     ``mark`` is the progress mark *after* this check (see :func:`advance_mark`); without it the
     time left is estimated from the rate of finished files alone.
     """
-    if state in (State.SUCCEEDED, State.FAILED):
+    if state in TERMINAL_STATES:
         return None
     if state is State.RETRY:
         backoff = policy.min_wait * 2 ** min(consecutive_retries, 16)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from neptune_loader.neptune_client import Deadline, LoaderStatusApi, create_status_client
+from neptune_loader.resumability import NO_TOLERANCE, ErrorTolerance
 from neptune_loader.status_check import check_load_status
 from neptune_loader.validation import parse_status_event
 from neptune_loader.wait_policy import WaitPolicy
@@ -34,6 +35,7 @@ class StatusChecker:
     api: LoaderStatusApi
     policy: WaitPolicy
     max_errors_fetched: int
+    tolerance: ErrorTolerance = NO_TOLERANCE
 
     def check(self, request: StatusRequest, deadline: Deadline | None = None) -> StatusOutput:
         """The contract's status object for a parsed request, within ``deadline`` (default: a
@@ -44,6 +46,7 @@ class StatusChecker:
             self.policy,
             deadline if deadline is not None else Deadline(),
             max_errors_fetched=self.max_errors_fetched,
+            tolerance=self.tolerance,
         )
 
     def check_event(self, event: Any, deadline: Deadline | None = None) -> StatusOutput:
@@ -65,4 +68,5 @@ def status_checker(
         ),
         policy=policy if policy is not None else wait_policy(settings),
         max_errors_fetched=settings.max_errors_fetched,
+        tolerance=settings.error_tolerance,
     )

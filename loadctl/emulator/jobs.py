@@ -9,9 +9,13 @@ Sources, by section of the loader API reference
 
 - The payload's fields and their types, ``feedCount`` as a list of single-key objects and
   ``failedFeeds`` entries with the fields of ``overallStatus``: §1.2. ``totalTimeSpent`` is in
-  seconds (§1.2); rounding a finished load up to a whole second is the emulator's own choice.
+  seconds (§1.2), written as ``3.0`` for a finished load like the docs' examples (§8); rounding a
+  finished load up to a whole second is the emulator's own choice.
 - ``feedCount`` is absent for a queued load (§1.2, §6.1) and lists the files not yet started as
-  ``LOAD_NOT_STARTED`` (§8), so the number of files is known from the first check.
+  ``LOAD_NOT_STARTED`` (§8: the AWS sample README's ``[{"LOAD_NOT_STARTED": 1}, {"LOAD_FAILED":
+  1}]``), so the number of files is known from the first check.
+- ``failOnError`` FALSE: a file with bad records ends ``LOAD_FAILED`` and so does the load (§8,
+  aws-samples/amazon-neptune-samples#120; see ``load_plan``).
 - Neptune keeps the last 10,000 error details per job (§1.1).
 - ``runNumber`` goes up when a load is resumed, ``retryNumber`` only when Neptune retries by
   itself, which the emulator never does (§1.2). A resumed load skips the files that completed
@@ -128,10 +132,11 @@ class LoadJob:
         return max(done, 0)
 
     def terminal_status(self) -> str:
-        """The status a load that ran to its end reports."""
+        """The status a load that ran to its end reports (failOnError FALSE with bad records:
+        ``LOAD_FAILED``, following its failed feeds, see ``load_plan``)."""
         plan = self.plan
         if plan is None or plan.failing_feed is None:
-            return COMPLETED
+            return FAILED if plan is not None and plan.error_feeds else COMPLETED
         return plan.injected.overall_status if plan.injected else FAILED
 
     # --- reporting ------------------------------------------------------------------------
@@ -141,15 +146,18 @@ class LoadJob:
         assert plan is not None
         statuses = []
         for index, feed in enumerate(plan.feeds):
+            # failOnError FALSE: a file with bad records ends LOAD_FAILED once it has run (§8);
+            # the sources do not show a running load's feeds, so it shows as soon as it ends.
+            finished = FAILED if index in plan.error_feeds else COMPLETED
             if self.status == IN_PROGRESS:
                 running = IN_PROGRESS if feed.start <= done else NOT_STARTED
-                statuses.append(COMPLETED if feed.end <= done else running)
+                statuses.append(finished if feed.end <= done else running)
             elif self.status == CANCELLED_BY_USER:
-                statuses.append(COMPLETED if feed.end <= done else CANCELLED_BY_USER)
+                statuses.append(finished if feed.end <= done else CANCELLED_BY_USER)
             elif index == plan.failing_feed:
                 statuses.append(plan.injected.feed_status if plan.injected else FAILED)
             else:
-                statuses.append(COMPLETED if feed.end <= done else CANCELLED_DUE_TO_ERRORS)
+                statuses.append(finished if feed.end <= done else CANCELLED_DUE_TO_ERRORS)
         return statuses
 
     def _counters(self, low: int, high: int) -> dict[str, int]:
@@ -192,8 +200,12 @@ class LoadJob:
         done = self.lines_done(now, records_per_second)
         moment = now if self.ended_at is None else min(now, self.ended_at)
         spent = max(moment - self.started_at, 0.0)
-        # Whole seconds, like Neptune; a load that has ended took at least part of a second.
-        overall["totalTimeSpent"] = math.ceil(spent) if self.ended_at is not None else int(spent)
+        # Whole seconds; a load that has ended took at least part of a second and reports it as
+        # the docs' examples write it, a JSON number with a fraction (``3.0``, §8): readers must
+        # take integers and non-integers alike.
+        overall["totalTimeSpent"] = (
+            float(math.ceil(spent)) if self.ended_at is not None else int(spent)
+        )
         overall.update(self._counters(0, done))
         statuses = self._feed_statuses(done)
         feed_count: dict[str, int] = {}

@@ -13,11 +13,16 @@ Sources, by section of the loader API reference
   An edge whose end is missing is ``FROM_OR_TO_VERTEX_ARE_MISSING`` with a message naming the
   vertex (§1.2). The message texts are the emulator's own.
 - ``failOnError`` TRUE stops at the first error, and what was loaded stays (§3.1).
-- ``failOnError`` FALSE: the emulator skips bad records and ends ``LOAD_COMPLETED`` with the
-  error counters set. Published real responses (§8: aws-samples/amazon-neptune-samples#120, an
-  AWS sample's README, awslabs/amazon-neptune-tools#31) show such loads ending ``LOAD_FAILED``
-  or ``LOAD_CANCELLED_DUE_TO_ERRORS`` with the file's feed ``LOAD_FAILED``. A known divergence,
-  kept because changing it is a behaviour change.
+- ``failOnError`` FALSE: every file runs to its end and bad records are skipped (§3.1); a file
+  with bad records ends with its feed ``LOAD_FAILED`` and the load's overall status follows the
+  feeds: ``LOAD_FAILED`` (§8: the published response in aws-samples/amazon-neptune-samples#120,
+  ``feedCount [{"LOAD_COMPLETED": 1}, {"LOAD_FAILED": 1}]``, overall ``LOAD_FAILED``; the failed
+  feed with ``PARSING_ERROR``s in awslabs/amazon-neptune-tools#31). The other published answer,
+  ``LOAD_CANCELLED_DUE_TO_ERRORS`` with files ``LOAD_NOT_STARTED`` (an AWS sample's README), is
+  not modelled: the sources do not say what makes Neptune cancel instead (the status Lambda never
+  tolerates it). Whether a real ``LOAD_COMPLETED`` can ever carry error counters the sources do
+  not say either; ``put_load`` can still script it, and the status Lambda handles it
+  (``LOAD_COMPLETED_WITH_ERRORS``).
 - Which error code and message go with a scripted (injected) feed failure: the sources pair no
   status with a code; the codes are documented ones (§1.2), the pairing is the emulator's.
 """
@@ -106,6 +111,8 @@ class LoadPlan:
     stop_line_count: int  # lines processed before the load stops (all, or up to the first error)
     failing_feed: int | None  # feed where it stops with an error, if it does
     injected: InjectedFailure | None
+    # With failOnError FALSE: the feeds that had bad records (they end LOAD_FAILED).
+    error_feeds: frozenset[int] = frozenset()
 
     @property
     def work(self) -> int:
@@ -134,6 +141,7 @@ def build_plan(
     seen: set[tuple[str, str]] = set()
     first_error_line: int | None = None
     first_error_feed: int | None = None
+    error_feeds: set[int] = set()
 
     def add_line(
         records: int, *, dup: bool = False, kind: str = "", error: ErrorLog | None = None
@@ -150,6 +158,7 @@ def build_plan(
             sums[name].append(sums[name][-1] + value)
         if error is not None:
             errors.append((index, error))
+            error_feeds.add(len(feeds))
             if first_error_line is None:
                 first_error_line, first_error_feed = index, len(feeds)
 
@@ -210,4 +219,5 @@ def build_plan(
         stop_line_count=stop,
         failing_feed=failing_feed,
         injected=injected,
+        error_feeds=frozenset() if fail_on_error else frozenset(error_feeds),
     )

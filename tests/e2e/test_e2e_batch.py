@@ -221,3 +221,21 @@ def test_a_start_whose_answer_was_lost_is_never_sent_again(
     ]
     assert cause["succeeded"] == ["other"]
     assert [r for r in emulator.requests if r[0] == "POST"] == [("POST", "/loader")] * 2
+
+
+def test_a_load_neptune_refuses_to_show_fails_the_batch_as_unavailable(
+    synthesized_batch: SynthesizedWorkflow,
+) -> None:
+    from loadctl.emulator import Fault
+
+    batch = {"loads": [{"name": "hidden", "source": SMALL}], "defaults": {"format": "csv"}}
+    result, _ = run_batch(
+        synthesized_batch,
+        batch,
+        prepare=lambda e: e.add_fault(
+            Fault.error(403, "AccessDeniedException", "denied", times=None, method="GET")
+        ),
+    )
+    assert (result.status, result.error) == ("FAILED", "NeptuneBatchFailed")
+    (root,) = result.cause_json["rootFailures"]
+    assert (root["name"], root["status"]) == ("hidden", "UNAVAILABLE")

@@ -54,7 +54,9 @@ def test_model_replays_the_synthesized_loop_check_by_check(
 ) -> None:
     # Given a recorded run of the synthesized workflow, and the loop's bounds and first wait
     # as the definition holds them
-    result, _ = run_scenario(synthesized, scenario)
+    result, execution_input = run_scenario(synthesized, scenario)
+    # The workflow's $.request: the loader request it started, or a watched load's options.
+    request = execution_input if "source" in execution_input else {}
     cost = loop_cost(synthesized.definition)
     bounds = cost.bounds
     assert bounds is not None
@@ -68,7 +70,7 @@ def test_model_replays_the_synthesized_loop_check_by_check(
         assert ending is None, "the model ended the loop before the workflow did"
         # Then the model holds the same $.poll and sends the same event at every check
         assert poll.as_json() == recorded_poll
-        assert poll.check_event(load_id, bounds) == recorded_event
+        assert poll.check_event(load_id, bounds, request) == recorded_event
         waits.append(poll.next_wait_seconds)
         poll, ending = step(poll, status, bounds)
     # ... waits as long, and ends the loop where and as the workflow did

@@ -66,7 +66,7 @@ def test_load_progresses_with_the_clock_and_completes_with_counts_from_the_files
     assert done["failedFeeds"] == []
 
 
-def test_broken_sample_without_fail_on_error_completes_and_pages_every_error(
+def test_broken_sample_without_fail_on_error_fails_its_files_and_pages_every_error(
     client: Any, clock: ManualClock
 ) -> None:
     # Given the broken sample loaded with failOnError FALSE
@@ -76,13 +76,28 @@ def test_broken_sample_without_fail_on_error_completes_and_pages_every_error(
     # When the status is read with errors, page by page
     first = status(client, load_id, errors=True, errorsPerPage=4)
     second = status(client, load_id, errors=True, errorsPerPage=4, page=2)
+    detailed = status(client, load_id, details=True)
 
-    # Then the load completed with Neptune's counters and every error is listed once
+    # Then every file ran to its end, the files with bad records failed and the load with them
+    # (published response, aws-samples/amazon-neptune-samples#120), with Neptune's counters, and
+    # every error is listed once
     overall = first["overallStatus"]
-    assert overall["status"] == "LOAD_COMPLETED"
+    assert overall["status"] == "LOAD_FAILED"
     assert (overall["parsingErrors"], overall["datatypeMismatchErrors"]) == (2, 3)
     assert overall["insertErrors"] == 1
     assert "failedFeeds" not in first
+    feed_count = {k: v for item in first["feedCount"] for k, v in item.items()}
+    assert feed_count.get("LOAD_FAILED", 0) >= 1
+    assert set(feed_count) <= {"LOAD_COMPLETED", "LOAD_FAILED"}
+    failed_uris = {feed["fullUri"] for feed in detailed["failedFeeds"]}
+    assert {feed["status"] for feed in detailed["failedFeeds"]} == {"LOAD_FAILED"}
+    assert BROKEN_SOURCE + "edges.csv" in failed_uris
+    assert all(
+        feed["parsingErrors"] + feed["datatypeMismatchErrors"] + feed["insertErrors"] > 0
+        for feed in detailed["failedFeeds"]
+    )
+    # the docs' examples write a finished load's time as 3.0: a JSON number with a fraction
+    assert isinstance(overall["totalTimeSpent"], float)
     assert (first["errors"]["startIndex"], first["errors"]["endIndex"]) == (1, 4)
     assert (second["errors"]["startIndex"], second["errors"]["endIndex"]) == (5, 6)
     assert first["errors"]["loadId"] == load_id
@@ -185,7 +200,9 @@ def test_a_satisfied_dependency_lets_the_dependent_run(client: Any, clock: Manua
         client, BROKEN_SOURCE, queueRequest=True, dependencies=[parent], failOnError=False
     )
     clock.advance(60)
-    assert status(client, child)["overallStatus"]["status"] == "LOAD_COMPLETED"
+    # It ran (its bad records, skipped with failOnError FALSE, fail its files: see load_plan).
+    ran = status(client, child)["overallStatus"]
+    assert (ran["status"], ran["totalRecords"] > 0) == ("LOAD_FAILED", True)
 
 
 def test_cancel_stops_a_running_load_and_frees_the_slot(client: Any, clock: ManualClock) -> None:

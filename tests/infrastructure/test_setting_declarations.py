@@ -79,6 +79,8 @@ def test_unset_keys_take_the_declared_defaults(context: dict[str, Any]) -> None:
         status_min_wait_seconds=declared.STATUS_MIN_WAIT.default,
         status_max_wait_seconds=declared.STATUS_MAX_WAIT.default,
         status_max_errors_fetched=declared.STATUS_MAX_ERRORS_FETCHED.default,
+        status_tolerated_record_errors=declared.STATUS_TOLERATED_RECORD_ERRORS.default,
+        status_tolerated_errors_per_million=declared.STATUS_TOLERATED_ERRORS_PER_MILLION.default,
     )
     assert settings.poll == PollSettings()
 
@@ -99,6 +101,15 @@ def test_the_lambdas_fall_back_to_the_declared_status_defaults() -> None:
         lambda_settings.max_wait_seconds,
         lambda_settings.max_errors_fetched,
     ) == expected
+    # Record-error tolerance: nothing tolerated unless a deployment or an execution says so.
+    assert (
+        lambda_settings.error_tolerance.max_record_errors,
+        lambda_settings.error_tolerance.max_error_share,
+    ) == (
+        declared.STATUS_TOLERATED_RECORD_ERRORS.default,
+        declared.STATUS_TOLERATED_ERRORS_PER_MILLION.default / 1_000_000,
+    )
+    assert not lambda_settings.error_tolerance.enabled
     defaults = {field.name: field.default for field in fields(LambdaSettings)}
     assert (
         defaults["min_wait_seconds"],

@@ -161,6 +161,8 @@ def test_function_environment_follows_the_design(template: Template, settings: S
         "STATUS_MIN_WAIT_SECONDS": str(settings.poll.status_min_wait_seconds),
         "STATUS_MAX_WAIT_SECONDS": str(settings.poll.status_max_wait_seconds),
         "STATUS_MAX_ERRORS_FETCHED": str(settings.poll.status_max_errors_fetched),
+        "STATUS_TOLERATED_RECORD_ERRORS": "0",
+        "STATUS_TOLERATED_ERRORS_PER_MILLION": "0",
         "POWERTOOLS_METRICS_NAMESPACE": "NeptuneBulkLoad",
         "POWERTOOLS_LOG_LEVEL": "INFO",
     }

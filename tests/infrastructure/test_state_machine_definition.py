@@ -72,6 +72,8 @@ def test_status_check_sends_the_load_id_counters_mark_and_budget(
     assert check["Resource"] == STATUS_ARN
     assert check["Parameters"] == {
         "loadId.$": "$.start.loadId",
+        # The load's request (or a watched load's options): failOnError, errorTolerance.
+        "loadRequest.$": "$.request",
         "checks.$": "$.poll.checks",
         "consecutiveRetries.$": "$.poll.consecutiveRetries",
         "progressMark.$": "$.poll.progressMark",
@@ -203,6 +205,25 @@ def test_loop_is_bounded_by_checks_total_wait_and_consecutive_retries(
     assert definition["TimeoutSeconds"] == settings.workflow_timeout_seconds
 
 
+def test_a_refused_status_read_ends_at_once_as_status_unavailable(
+    definition: dict[str, Any],
+) -> None:
+    states = _states(definition)
+    (refused,) = [
+        c
+        for c in states["RouteOnState"]["Choices"]
+        if c.get("Variable") == "$.loadStatus.state" and c.get("StringEquals") == "UNAVAILABLE"
+    ]
+    describe = states[refused["Next"]]
+    assert describe["Parameters"] == {"cause.$": "States.JsonToString($.loadStatus)"}
+    assert "ResultPath" not in describe
+    assert states[describe["Next"]] == {
+        "Type": "Fail",
+        "Error": "NeptuneStatusUnavailable",
+        "CausePath": "$.cause",
+    }
+
+
 def test_unknown_states_are_not_treated_as_running(definition: dict[str, Any]) -> None:
     states = _states(definition)
     route = states["RouteOnState"]
@@ -235,7 +256,19 @@ def test_input_routing_and_success_output(definition: dict[str, Any]) -> None:
     route = states["RouteInput"]
     assert [c["Variable"] for c in route["Choices"]] == ["$.source", "$.loadId"]
     assert states[route["Default"]]["Error"] == "InvalidInput"
-    assert states["WatchExistingLoad"]["Parameters"] == {"start": {"loadId.$": "$.loadId"}}
+    assert route["Choices"][1]["Next"] == "WatchOptions"
+    watch = states["WatchOptions"]
+    assert states[watch["Default"]] == {
+        "Type": "Pass",
+        "Comment": "A load started elsewhere: no request, so it is never resubmitted",
+        "Parameters": {"start": {"loadId.$": "$.loadId"}, "request": {}},
+        "Next": "StartPolling",
+    }
+    # A watched load's options reach its checks; the input itself is never copied.
+    assert [states[c["Next"]]["Parameters"]["request"] for c in watch["Choices"]] == [
+        {"failOnError.$": "$.failOnError", "errorTolerance.$": "$.errorTolerance"},
+        {"failOnError.$": "$.failOnError"},
+    ]
     assert states["StartLoad"]["ResultSelector"] == {"loadId.$": "$.loadId"}
     assert states["StartLoad"]["ResultPath"] == "$.start"
     assert states["Succeeded"] == {"Type": "Succeed", "OutputPath": "$.loadStatus"}

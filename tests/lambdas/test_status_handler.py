@@ -34,7 +34,7 @@ BROKEN = "s3://neptune-samples/broken/"
 def assert_contract_shape(result: dict[str, Any]) -> None:
     assert set(result) >= CONTRACT_KEYS
     assert set(result["progress"]) == PROGRESS_KEYS
-    assert result["terminal"] is (result["state"] in ("SUCCEEDED", "FAILED"))
+    assert result["terminal"] is (result["state"] in ("SUCCEEDED", "FAILED", "UNAVAILABLE"))
     if result["terminal"]:
         assert result["nextWaitSeconds"] is None
     else:
@@ -141,10 +141,13 @@ def test_a_broken_file_fails_with_neptune_style_error_details(
     emulator.clock.advance(3600)
     result = check_status(load_id)
     assert_contract_shape(result)
-    assert (
-        result["state"] == "SUCCEEDED"
-    )  # failOnError FALSE: Neptune completes and skips bad records
-    assert result["reason"] == "LOAD_COMPLETED_WITH_ERRORS"
+    # failOnError FALSE: Neptune skips bad records, their files fail and the load with them
+    # (issue 11); without a record-error tolerance that is a failure, not to be resumed.
+    assert (result["state"], result["neptuneStatus"], result["retryable"]) == (
+        "FAILED",
+        "LOAD_FAILED",
+        False,
+    )
     assert result["errors"]["fetched"] >= 1
     assert all(entry["fileName"].startswith(BROKEN) for entry in result["errors"]["sample"])
 
@@ -209,26 +212,31 @@ def test_resumable_failure_is_marked_retryable(
 
 
 TRANSIENT = [
-    (429, "TooManyRequestsException"),
-    (500, "InternalFailureException"),
-    (408, "ClientTimeoutException"),
-    (400, "ConstraintViolationException"),
-    (503, "ServiceUnavailableException"),
+    (429, "TooManyRequestsException", "TOO_MANY_REQUESTS"),
+    (500, "InternalFailureException", "INTERNAL_FAILURE"),
+    (408, "ClientTimeoutException", "CLIENT_TIMEOUT"),
+    (400, "ConstraintViolationException", "CONSTRAINT_VIOLATION"),
+    (503, "ServiceUnavailableException", "SERVICE_UNAVAILABLE"),
+    # An expired session token (Lambda refreshes its role's credentials) and a throttled
+    # signature check are transient too.
+    (403, "ExpiredTokenException", "EXPIRED_TOKEN"),
+    (400, "ExpiredToken", "EXPIRED_TOKEN"),
 ]
 
 
-@pytest.mark.parametrize(("status", "code"), TRANSIENT)
+@pytest.mark.parametrize(("status", "code", "reason"), TRANSIENT)
 def test_transient_api_errors_are_retry_not_failure(
     emulator: NeptuneLoaderEmulator,
     check_status: Callable[..., dict[str, Any]],
     status: int,
     code: str,
+    reason: str,
 ) -> None:
     load_id = emulator.put_load(status="LOAD_IN_PROGRESS")
     emulator.add_fault(Fault.error(status, code, "try later", times=None))
     result = check_status(load_id, consecutiveRetries=2)
     assert_contract_shape(result)
-    assert (result["state"], result["neptuneStatus"], result["reason"]) == ("RETRY", None, code)
+    assert (result["state"], result["neptuneStatus"], result["reason"]) == ("RETRY", None, reason)
     assert result["nextWaitSeconds"] == 40  # backoff: 10 s doubled per consecutive retry
 
 
@@ -258,23 +266,89 @@ def test_unknown_load_id_is_load_id_not_found(
 @pytest.mark.parametrize(
     ("status", "code", "reason"),
     [
-        (403, "AccessDeniedException", "AccessDeniedException"),
-        (400, "UnsupportedOperationException", "UnsupportedOperationException"),
-        (400, "PreconditionsFailedException", "PreconditionsFailedException"),
+        (403, "AccessDeniedException", "ACCESS_DENIED"),
+        (400, "UnsupportedOperationException", "UNSUPPORTED_OPERATION"),
+        (400, "PreconditionsFailedException", "PRECONDITIONS_FAILED"),
+        # Codes botocore does not model: Neptune's detailedMessage must survive all the same.
+        (403, "InvalidSignatureException", "INVALID_SIGNATURE"),
+        (400, "SomeFutureRefusalException", "SOME_FUTURE_REFUSAL"),
     ],
 )
-def test_permanent_api_errors_fail_with_code_and_detailed_message(
+def test_a_refused_status_read_is_unavailable_never_a_failed_load(
     emulator: NeptuneLoaderEmulator,
     check_status: Callable[..., dict[str, Any]],
     status: int,
     code: str,
     reason: str,
 ) -> None:
+    # Given a running load whose status Neptune refuses to give
     load_id = emulator.put_load(status="LOAD_IN_PROGRESS")
     emulator.add_fault(Fault.error(status, code, "the detailed reason from Neptune", times=None))
+    # When the Lambda checks it
     result = check_status(load_id)
-    assert (result["state"], result["reason"], result["neptuneStatus"]) == ("FAILED", reason, None)
+    # Then it says the status cannot be read (terminal), not that the load failed
+    assert_contract_shape(result)
+    assert (result["state"], result["reason"], result["neptuneStatus"]) == (
+        "UNAVAILABLE",
+        reason,
+        None,
+    )
+    assert (result["terminal"], result["retryable"], result["nextWaitSeconds"]) == (
+        True,
+        False,
+        None,
+    )
+    assert "errors" not in result
     assert "the detailed reason from Neptune" in result["message"]
+    # Only a message that names the permission blames it.
+    assert "GetLoaderJobStatus" not in result["message"]
+
+
+def test_a_missing_permission_is_named_when_neptune_names_it(
+    emulator: NeptuneLoaderEmulator, check_status: Callable[..., dict[str, Any]]
+) -> None:
+    load_id = emulator.put_load(status="LOAD_IN_PROGRESS")
+    detail = "User is not authorized to perform: neptune-db:GetLoaderJobStatus on resource"
+    emulator.add_fault(Fault.error(403, "AccessDeniedException", detail, times=None))
+    result = check_status(load_id)
+    assert (result["state"], result["reason"]) == ("UNAVAILABLE", "ACCESS_DENIED")
+    assert "give the function's role neptune-db:GetLoaderJobStatus" in result["message"]
+
+
+def test_a_throttled_signature_check_is_retry(
+    emulator: NeptuneLoaderEmulator, check_status: Callable[..., dict[str, Any]]
+) -> None:
+    load_id = emulator.put_load(status="LOAD_IN_PROGRESS")
+    emulator.add_fault(
+        Fault.error(400, "InvalidSignatureException", "Signature check throttled", times=None)
+    )
+    result = check_status(load_id)
+    assert (result["state"], result["reason"], result["terminal"]) == (
+        "RETRY",
+        "INVALID_SIGNATURE",
+        False,
+    )
+
+
+def test_no_credentials_is_unavailable(
+    monkeypatch: pytest.MonkeyPatch,
+    emulator: NeptuneLoaderEmulator,
+    check_status: Callable[..., dict[str, Any]],
+) -> None:
+    load_id = emulator.put_load(status="LOAD_IN_PROGRESS")
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+    monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent")
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    status_module._checker.cache_clear()
+    result = check_status(load_id)
+    assert (result["state"], result["reason"], result["neptuneStatus"]) == (
+        "UNAVAILABLE",
+        "NO_CREDENTIALS",
+        None,
+    )
+    assert "NEPTUNE_IAM_AUTH=false" in result["message"]
 
 
 @pytest.mark.parametrize(
@@ -285,7 +359,13 @@ def test_permanent_api_errors_fail_with_code_and_detailed_message(
             Fault.body(200, b"<html><body>502 Bad Gateway</body></html>", "text/html", times=None),
             "UNREADABLE_RESPONSE",
         ),
-        (Fault.body(502, b"<html><body>Bad Gateway</body></html>", "text/html", times=None), "502"),
+        (
+            Fault.body(502, b"<html><body>Bad Gateway</body></html>", "text/html", times=None),
+            "HTTP_502",
+        ),
+        # 50,000 nested "[" defeat json.loads (RecursionError): an unreadable answer, not a crash.
+        (Fault.body(200, b"[" * 50_000, "application/json", times=None), "UNREADABLE_RESPONSE"),
+        (Fault.body(500, b"[" * 50_000, "application/json", times=None), "UNREADABLE_RESPONSE"),
         (
             Fault.body(
                 200,

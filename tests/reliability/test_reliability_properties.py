@@ -34,7 +34,7 @@ from neptune_loader.progress import feed_counts
 from neptune_loader.status_check import check_load_status
 from neptune_loader.status_output import api_failure_output
 from neptune_loader.statuses import STATUS_TABLE, classify
-from neptune_loader.validation import StatusRequest
+from neptune_loader.validation import StatusRequest, parse_status_event
 from neptune_loader.wait_policy import WaitPolicy
 
 if TYPE_CHECKING:
@@ -213,7 +213,10 @@ def test_any_api_error_is_retry_or_failed_never_success(
     result = api_failure_output(LOAD_ID, failure, WaitPolicy(), consecutive_retries=retries)
     _record("any API error -> status object", result, truth_completed=False)
     assert_contract(result)
-    assert result["state"] in ("RETRY", "FAILED")
+    # Never a success; a refusal is UNAVAILABLE (the status is unknown), not a failed load.
+    assert result["state"] in ("RETRY", "FAILED", "UNAVAILABLE")
+    if result["state"] == "FAILED":
+        assert result["reason"] == "LOAD_ID_NOT_FOUND"
     if status >= 500 or status == 429:
         assert result["state"] == "RETRY"
     # the error detail is never lost: its start survives in the message
@@ -262,3 +265,65 @@ def test_any_body_over_real_http_and_boto3_gives_a_valid_status(
     completed = status == 200 and said_completed(payload)
     _record("any body over HTTP -> status object", measured.result, completed)
     assert not is_false_success(measured.result, "LOAD_COMPLETED" if completed else None)
+
+
+huge_numbers = (
+    st.integers(0, 10**20 - 1)
+    | st.floats(0, 1e308)
+    | st.sampled_from(["9" * 20, 4e9, 35_000_000.5])
+)
+running_payloads = st.fixed_dictionaries(
+    {
+        "overallStatus": st.fixed_dictionaries(
+            {"status": st.sampled_from(["LOAD_IN_PROGRESS", "LOAD_NOT_STARTED", *KNOWN])},
+            optional={"totalTimeSpent": huge_numbers, "totalRecords": huge_numbers},
+        ),
+        "feedCount": st.lists(
+            st.dictionaries(
+                st.sampled_from(["LOAD_COMPLETED", "LOAD_IN_PROGRESS", "LOAD_NOT_STARTED"]),
+                huge_numbers,
+                max_size=3,
+            ),
+            max_size=5,
+        ),
+    }
+)
+marks = st.none() | st.fixed_dictionaries(
+    {"finishedFeeds": st.integers(0, 1_000_000_000), "seenAt": st.integers(0, 400 * 24 * 3600)}
+)
+
+
+@hypothesis_budget(300)
+@given(payload=running_payloads | neptune_payloads, mark=marks, checks=st.integers(0, 498))
+def test_what_the_lambda_emits_for_the_loop_its_next_input_accepts(
+    payload: dict[str, Any], mark: dict[str, int] | None, checks: int
+) -> None:
+    # Given a check as the poll loop sends it, and any answer from Neptune (huge times and counts)
+    event: dict[str, Any] = {
+        "loadId": LOAD_ID,
+        "checks": checks,
+        "consecutiveRetries": 0,
+        "progressMark": mark,
+        "waitedSeconds": 100,
+        "maxChecks": 500,
+        "maxTotalWaitSeconds": 36 * 3600,
+    }
+    result = check_load_status(
+        ScriptedApi(payload, payload),  # type: ignore[arg-type]
+        parse_status_event(event),
+        WaitPolicy(),
+        Deadline(),
+    )
+    if result["terminal"]:
+        return
+    # When the loop builds the next check from what the Lambda emitted (CountCheck/CountRetry)
+    progressed = result["state"] == "IN_PROGRESS"
+    following = {
+        **event,
+        "checks": checks + 1,
+        "consecutiveRetries": 0 if progressed else 1,
+        "progressMark": result["progressMark"] if progressed else mark,
+        "waitedSeconds": event["waitedSeconds"] + result["nextWaitSeconds"],
+    }
+    # Then the Lambda accepts it (no InvalidInputError ending a running load)
+    parse_status_event(json.loads(json.dumps(following)))

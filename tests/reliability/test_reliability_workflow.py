@@ -138,7 +138,7 @@ def test_endless_throttling_ends_as_status_unavailable(fresh: Workflow) -> None:
     assert (result.status, result.error) == ("FAILED", "NeptuneStatusUnavailable")
     assert (result.cause_json["loadId"], result.cause_json["reason"]) == (
         load_id,
-        "TooManyRequestsException",
+        "TOO_MANY_REQUESTS",
     )
     assert result.status_checks == 10  # the bound: 10 consecutive RETRY, then give up
     waits = result.waits[1:]  # after the initial wait, the backoff doubles up to 300 s

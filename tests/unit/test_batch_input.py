@@ -144,3 +144,18 @@ def test_worst_case_running_state_fits_256_kib() -> None:
         "wait": 3600,
     }
     assert len(json.dumps(state).encode()) < 256 * 1024
+
+
+def test_error_tolerance_is_checked_kept_for_the_checks_and_never_sent() -> None:
+    batch = validate(
+        {
+            "loads": [load("a"), load("b", errorTolerance={"maxRecordErrors": 5})],
+            "defaults": {"format": "csv", "failOnError": False},
+        }
+    )
+    assert batch.loads[0].tolerance is None
+    assert batch.loads[1].tolerance is not None
+    assert batch.loads[1].tolerance.max_record_errors == 5
+    assert "errorTolerance" not in batch.loads[1].request
+    with pytest.raises(InvalidInputError, match="load 'a': errorTolerance must be"):
+        validate({"loads": [load("a", errorTolerance=3)], "defaults": {"format": "csv"}})
