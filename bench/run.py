@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import boto3
 import botocore
 
-from bench import measure, simulator
+from bench import measure, mix, simulator
 from bench.workflow import CDK_OUT, load_definition, loop_cost
 from infrastructure.definition import FunctionInfo, find_functions, load_template
 from loadctl.emulator import ManualClock, NeptuneLoaderEmulator
@@ -35,7 +35,16 @@ FIXED_INTERVALS = (5, 10, 30)
 # Fixed intervals tried on one-file loads, to show what any poller without a signal can reach.
 ONE_FILE_FRONTIER = (30, 45, 60, 75, 90, 120)
 LONG_LOAD_SECONDS = 900
-GOALS = {"cold_ratio": 1.15, "warm_ratio": 1.2, "rss_mib": 60, "check_share": 0.40}
+GOALS = {
+    "cold_ratio": 1.15,
+    "warm_ratio": 1.2,
+    "rss_mib": 60,
+    "check_share": 0.40,
+    # Source estimates (the users' mix): p95 detection delay, ETA error at half time.
+    "mix_p95_delay": 31.0,
+    "eta_median_error": 0.15,
+}
+MIX_LOADS_PER_GROUP = 40
 
 
 def _machine() -> dict[str, str]:
@@ -244,6 +253,11 @@ def run_all(*, runs: int, iterations: int, loads_per_profile: int, out: Path) ->
     memory_mb = _status_function().memory_mb
     print("polling simulation ...", flush=True)
     poll = polling(loads_per_profile, warm["handler"].median, memory_mb)
+    print("users' mix, with and without source estimates ...", flush=True)
+    cost = loop_cost(load_definition())
+    users = mix.run_mix(
+        deployed_policy(), cost.initial_wait_seconds, cost.bounds, MIX_LOADS_PER_GROUP
+    )
     result: dict[str, Any] = {
         "date": started.isoformat(timespec="seconds"),
         "machine": _machine(),
@@ -253,6 +267,7 @@ def run_all(*, runs: int, iterations: int, loads_per_profile: int, out: Path) ->
         "memory_mib": {k: asdict(v) for k, v in memory.items()},
         "lambda_memory_mb": memory_mb,
         "polling": {k: v for k, v in poll.items() if k != "rows"},
+        "users_mix": {k: v for k, v in users.items() if k != "rows"},
     }
     result["goals"] = goals(result)
     out.mkdir(parents=True, exist_ok=True)
@@ -291,6 +306,35 @@ def goals(result: dict[str, Any]) -> dict[str, Any]:
         out[f"p95_delay_vs_fixed30 ({key})"] = {
             "value": adaptive[key]["p95_delay"],
             "goal": fixed30[key]["p95_delay"],
+        }
+    for key, entry in result["users_mix"]["summary"].items():
+        group, band = key.split(" | ")
+        if group == "all":
+            continue
+        with_est = entry["with"]
+        if band == ">=15 min":
+            out[f"with estimates, checks vs fixed 30 s ({group}, >=15 min)"] = {
+                "value": with_est["check_share"],
+                "goal": GOALS["check_share"],
+            }
+            out[f"with estimates, p95 delay s ({group}, >=15 min)"] = {
+                "value": with_est["p95_delay"],
+                "goal": GOALS["mix_p95_delay"],
+            }
+        else:
+            out[f"with estimates, checks vs fixed 30 s ({group}, <15 min)"] = {
+                "value": with_est["check_share"],
+                "goal": 1.0,
+            }
+    eta = result["users_mix"]["summary"]
+    out["ETA median error at half time (all loads >=15 min)"] = {
+        "value": eta["all | >=15 min"]["eta_median_error"],
+        "goal": GOALS["eta_median_error"],
+    }
+    for shape, value in result["users_mix"]["eta_median_error_by_shape"].items():
+        out[f"ETA median error at half time ({shape} loads)"] = {
+            "value": value,
+            "goal": GOALS["eta_median_error"],
         }
     out["max_history_events_24h"] = {
         "value": adaptive["all"]["max_events"],

@@ -25,6 +25,7 @@ from neptune_loader.settings import Settings
 from neptune_loader.wiring import status_checker
 
 if TYPE_CHECKING:
+    from neptune_loader.estimate import SourceTotals
     from neptune_loader.wait_policy import WaitPolicy
 
 LOAD_ID = "ef478d76-d9da-4d94-8ff1-08d9d4863aa5"
@@ -62,6 +63,8 @@ class Load:
     shape: str = "linear"
     # Offsets from the start of the run at which each file finishes (the last one at run_seconds).
     file_done_at: tuple[float, ...] = field(default=(), compare=False)
+    # Records the load holds; totalRecords grows with the progress shape (0: always 0).
+    records: int = 0
 
     @classmethod
     def build(
@@ -71,11 +74,17 @@ class Load:
         queue_seconds: float = 0.0,
         files: int = 1,
         shape: str = "linear",
+        sizes: tuple[float, ...] = (),
+        records: int = 0,
     ) -> Load:
-        """A load whose ``files`` equal-sized files finish as the progress ``shape`` dictates."""
+        """A load whose ``files`` files (equal-sized, or of relative ``sizes``) finish as the
+        progress ``shape`` dictates, one after another."""
         curve = SHAPES[shape]
-        done = tuple(run_seconds * _inverse(curve, k / files) for k in range(1, files))
-        return cls(run_seconds, queue_seconds, files, shape, (*done, run_seconds))
+        weights = sizes or (1.0,) * files
+        total = sum(weights)
+        ends = [sum(weights[: k + 1]) / total for k in range(len(weights) - 1)]
+        done = tuple(run_seconds * _inverse(curve, share) for share in ends)
+        return cls(run_seconds, queue_seconds, len(weights), shape, (*done, run_seconds), records)
 
     @property
     def completes_at(self) -> float:
@@ -102,7 +111,11 @@ class Load:
         running = t - self.queue_seconds
         finished = bisect.bisect_right(self.file_done_at, running)
         if finished >= self.files:
-            overall.update(status="LOAD_COMPLETED", totalTimeSpent=int(self.run_seconds))
+            overall.update(
+                status="LOAD_COMPLETED",
+                totalTimeSpent=int(self.run_seconds),
+                totalRecords=self.records,
+            )
             return {"overallStatus": overall, "feedCount": [{"LOAD_COMPLETED": self.files}]}
         feeds: list[dict[str, int]] = []
         if finished:
@@ -110,7 +123,12 @@ class Load:
         feeds.append({"LOAD_IN_PROGRESS": 1})
         if self.files - finished - 1:
             feeds.append({"LOAD_NOT_STARTED": self.files - finished - 1})
-        overall.update(status="LOAD_IN_PROGRESS", totalTimeSpent=int(running))
+        done = SHAPES[self.shape](min(1.0, running / self.run_seconds))
+        overall.update(
+            status="LOAD_IN_PROGRESS",
+            totalTimeSpent=int(running),
+            totalRecords=int(self.records * done),
+        )
         return {"overallStatus": overall, "feedCount": feeds}
 
 
@@ -172,15 +190,18 @@ def simulate(
     poller: Poller,
     policy: WaitPolicy,
     max_checks: int = 100_000,
+    *,
     bounds: LoopBounds | None = None,
+    sampler: Callable[[str], SourceTotals] | None = None,
 ) -> Outcome:
     """Run the wait-and-check loop on ``load`` in virtual time until a check sees the end.
 
     Every check goes through the status Lambda's wiring with the loop state kept as the workflow
-    keeps ``$.poll``; the poller only decides the waits.
+    keeps ``$.poll``; the poller only decides the waits. ``sampler`` stands for the source in
+    S3 (source estimates on); it is called once per load, on the first running check.
     """
     neptune = _ScriptedNeptune(load)
-    checker = status_checker(SETTINGS, client=neptune, policy=policy)
+    checker = status_checker(SETTINGS, client=neptune, policy=policy, sampler=sampler)
     poll = PollState.start(poller(None))
     bound_hit: str | None = None
     while poll.checks < max_checks:

@@ -16,9 +16,22 @@ MIN_CHECKS = 3
 MIN_CONSECUTIVE_RETRIES = 1
 
 # Time one check can take besides its wait (the status function's 15 s timeout, with room for a
-# Lambda service retry), and one start (30 s timeout, three transient retries with backoff).
+# Lambda service retry), and one start (60 s timeout, three transient retries with backoff).
 CHECK_TASK_ALLOWANCE_SECONDS = 20
-START_TASK_ALLOWANCE_SECONDS = 300
+START_TASK_ALLOWANCE_SECONDS = 600
+# A start refused because Neptune's queue of 64 loads is full is sent again after a wait of up
+# to 60 s, doubling up to 900 s (full jitter), ``startQueueFullRetries`` times.
+QUEUE_FULL_INTERVAL_SECONDS = 60
+QUEUE_FULL_MAX_DELAY_SECONDS = 900
+
+
+def queue_full_wait_seconds(retries: int) -> int:
+    """The longest a start may wait for a full queue to drain over ``retries`` resubmissions."""
+    return sum(
+        min(QUEUE_FULL_INTERVAL_SECONDS * 2**attempt, QUEUE_FULL_MAX_DELAY_SECONDS)
+        for attempt in range(retries)
+    )
+
 
 # Step Functions hard limit on events in one Standard execution's history.
 HISTORY_EVENT_LIMIT = 25_000
@@ -42,14 +55,17 @@ def checks_cover_total_wait(max_checks: int, max_total_wait: int, first_wait: in
     return max_total_wait - first_wait <= (max_checks - 2) * MAX_FLOOR_WAIT_SECONDS
 
 
-def longest_poll_run_seconds(max_total_wait: int, max_wait: int, max_checks: int) -> int:
+def longest_poll_run_seconds(
+    max_total_wait: int, max_wait: int, max_checks: int, queue_full_retries: int = 0
+) -> int:
     """Longest one poll run (a start and its loop) can take: its whole wait bound plus one last
-    wait, and task time on each check and on its start."""
+    wait, task time on each check and on its start, and the start's waits for a full queue."""
     return (
         max_total_wait
         + max_wait
         + max_checks * CHECK_TASK_ALLOWANCE_SECONDS
         + START_TASK_ALLOWANCE_SECONDS
+        + queue_full_wait_seconds(queue_full_retries)
     )
 
 

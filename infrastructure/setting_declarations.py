@@ -17,7 +17,10 @@ from infrastructure.poll_limits import (
     HISTORY_EVENT_LIMIT,
     MIN_CHECKS,
     MIN_CONSECUTIVE_RETRIES,
+    QUEUE_FULL_INTERVAL_SECONDS,
+    QUEUE_FULL_MAX_DELAY_SECONDS,
     START_TASK_ALLOWANCE_SECONDS,
+    queue_full_wait_seconds,
 )
 from neptune_loader import defaults as lambda_defaults
 
@@ -65,12 +68,14 @@ class Text:
 
 @dataclass(frozen=True, kw_only=True)
 class IdList:
-    """A non-empty list of distinct ids matching ``pattern`` (or one comma-separated string)."""
+    """A non-empty list of distinct ids matching ``pattern`` (or one comma-separated string);
+    when ``optional``, it may also be left unset (an empty list)."""
 
     key: str
     pattern: re.Pattern[str]
     expected: str
     doc: str
+    optional: bool = False
 
 
 Declaration = Integer | Choice | Flag | Text | IdList
@@ -206,6 +211,16 @@ MAX_RESUBMITS = Integer(
     high=10,
     doc="resubmissions with mode `RESUME` after a `retryable` failure",
 )
+START_QUEUE_FULL_RETRIES = Integer(
+    key="startQueueFullRetries",
+    default=4,
+    low=0,
+    high=20,
+    doc="times a start that Neptune refuses because its queue of 64 loads is full is sent again "
+    f"(waits of up to {QUEUE_FULL_INTERVAL_SECONDS} s, doubling to at most "
+    f"{QUEUE_FULL_MAX_DELAY_SECONDS} s: up to {queue_full_wait_seconds(4) // 60} min at the "
+    "default), then the workflow fails as `NeptuneLoadFailed`",
+)
 WORKFLOW_TIMEOUT = Integer(
     key="workflowTimeoutSeconds",
     # The poll loop's named bound (36 h) fires first; checks and transitions add real time.
@@ -214,7 +229,8 @@ WORKFLOW_TIMEOUT = Integer(
     high=365 * DAYS,
     doc="state-machine timeout; must exceed (1 + `maxResubmits`) x (`pollMaxTotalWaitSeconds` + "
     f"`statusMaxWaitSeconds` + {CHECK_TASK_ALLOWANCE_SECONDS} s per check + "
-    f"{START_TASK_ALLOWANCE_SECONDS} s per start) so a named Fail always comes first",
+    f"{START_TASK_ALLOWANCE_SECONDS} s per start + the waits of `startQueueFullRetries`) so a "
+    "named Fail always comes first",
 )
 LOG_RETENTION = Choice(
     key="logRetentionDays",
@@ -222,6 +238,21 @@ LOG_RETENTION = Choice(
     # The retention periods CloudWatch Logs accepts.
     choices=(1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827),
     doc="Lambda and state-machine log retention",
+)
+SOURCE_ESTIMATES = Flag(
+    key="sourceEstimates",
+    default=False,
+    doc="read each load's source in S3 once (object sizes and a sample of the largest files' "
+    "heads) to report percent done and time left and to time the checks; needs `sourceBuckets`",
+)
+SOURCE_BUCKETS = IdList(
+    key="sourceBuckets",
+    # S3 bucket naming rules: 3-63 lower-case letters, digits, dots and hyphens.
+    pattern=re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$"),
+    expected="S3 bucket names",
+    doc="the buckets loads read from; the status Lambda may list and read them (read-only) "
+    "when `sourceEstimates` is on",
+    optional=True,
 )
 ALARM_TOPIC_ARN = Text(
     key="alarmTopicArn",
@@ -251,8 +282,11 @@ DECLARATIONS: tuple[Declaration, ...] = (
     STATUS_TOLERATED_RECORD_ERRORS,
     STATUS_TOLERATED_ERRORS_PER_MILLION,
     MAX_RESUBMITS,
+    START_QUEUE_FULL_RETRIES,
     WORKFLOW_TIMEOUT,
     LOG_RETENTION,
+    SOURCE_ESTIMATES,
+    SOURCE_BUCKETS,
     ALARM_TOPIC_ARN,
 )
 CONTEXT_KEYS = tuple(declaration.key for declaration in DECLARATIONS)

@@ -58,9 +58,12 @@ class Settings:
     loader_role_arn: str | None = None
     poll: PollSettings = PollSettings()
     max_resubmits: int = declared.MAX_RESUBMITS.default
+    start_queue_full_retries: int = declared.START_QUEUE_FULL_RETRIES.default
     workflow_timeout_seconds: int = declared.WORKFLOW_TIMEOUT.default
     log_retention_days: int = declared.LOG_RETENTION.default
     alarm_topic_arn: str | None = None
+    source_estimates: bool = declared.SOURCE_ESTIMATES.default
+    source_buckets: tuple[str, ...] = ()
 
     @property
     def neptune_endpoint_url(self) -> str:
@@ -122,21 +125,34 @@ class Settings:
             loader_role_arn=reader.optional_text(declared.LOADER_ROLE_ARN),
             poll=poll,
             max_resubmits=reader.integer(declared.MAX_RESUBMITS),
+            start_queue_full_retries=reader.integer(declared.START_QUEUE_FULL_RETRIES),
             workflow_timeout_seconds=reader.integer(declared.WORKFLOW_TIMEOUT),
             log_retention_days=reader.choice(declared.LOG_RETENTION),
             alarm_topic_arn=reader.optional_text(declared.ALARM_TOPIC_ARN),
+            source_estimates=reader.boolean(declared.SOURCE_ESTIMATES),
+            source_buckets=reader.optional_id_list(declared.SOURCE_BUCKETS),
         )
+        if settings.source_estimates and not settings.source_buckets:
+            raise SettingsError(
+                "context key 'sourceEstimates' is true but 'sourceBuckets' is empty: name the S3 "
+                "buckets your loads read from (the status Lambda gets read-only access to them "
+                "only), e.g. -c sourceBuckets=my-bucket,other-bucket"
+            )
         # Every poll run (the first and each resubmission) may take its longest; the named Fail
         # must fire before the execution's own timeout.
         longest_run = longest_poll_run_seconds(
-            poll.max_total_wait_seconds, poll.status_max_wait_seconds, poll.max_checks
+            poll.max_total_wait_seconds,
+            poll.status_max_wait_seconds,
+            poll.max_checks,
+            settings.start_queue_full_retries,
         )
         needed = (1 + settings.max_resubmits) * longest_run
         if settings.workflow_timeout_seconds <= needed:
             raise SettingsError(
                 "context key 'workflowTimeoutSeconds' must exceed (1 + 'maxResubmits') x "
                 "('pollMaxTotalWaitSeconds' + 'statusMaxWaitSeconds' + 'pollMaxChecks' x "
-                f"{CHECK_TASK_ALLOWANCE_SECONDS} s + {START_TASK_ALLOWANCE_SECONDS} s) = {needed} s, "
+                f"{CHECK_TASK_ALLOWANCE_SECONDS} s + {START_TASK_ALLOWANCE_SECONDS} s + the waits "
+                f"of 'startQueueFullRetries') = {needed} s, "
                 "so the poll loop's own bound (a named Fail) fires before the execution times out"
             )
         return settings
@@ -186,6 +202,12 @@ class _Reader:
                 f"context key '{key}' must be a list of distinct {expected}, got {value!r}"
             )
         return cleaned
+
+    def optional_id_list(self, declaration: declared.IdList) -> tuple[str, ...]:
+        value = self._context.get(declaration.key)
+        if value is None or value in ("", []):
+            return ()
+        return self.id_list(declaration)
 
     def integer(self, declaration: declared.Integer) -> int:
         return self._number(declaration.key, declaration.default, declaration.low, declaration.high)

@@ -33,7 +33,11 @@ def cmd_batch(args: argparse.Namespace) -> int:
     from batch_loader.controller import Cycle, new_records, run_cycle, watched_batch
     from neptune_loader.defaults import BATCH_MAX_CYCLES
     from neptune_loader.exceptions import InvalidInputError
-    from neptune_loader.neptune_client import create_start_client
+    from neptune_loader.neptune_client import (
+        LoaderStatusApi,
+        create_start_client,
+        create_status_client,
+    )
     from neptune_loader.start_load import start_load
     from neptune_loader.validation import validate_load_id
     from neptune_loader.wiring import status_checker
@@ -54,12 +58,19 @@ def cmd_batch(args: argparse.Namespace) -> int:
         raise InvalidInputError("give a batch file (FILE.json) or --watch LOAD_ID ...")
     checker = status_checker(settings)
     client = create_start_client(settings) if not args.watch else None
+    reader = create_status_client(settings)
+    statuses = LoaderStatusApi(reader, settings)
+
+    def start(request: dict[str, Any]) -> str:
+        # The start Lambda's code: lists first, adopts what an unanswered start created.
+        return start_load(client, reader, statuses, request).load_id  # type: ignore[arg-type]
+
     names = [load.name for load in batch.loads]
     progress: dict[str, Any] = {"loads": records}
     shown: list[str] = []
     while True:
         cycle = Cycle(
-            start=partial(start_load, client),  # type: ignore[arg-type]  # None only with --watch
+            start=start,
             check=checker.check,
             time_left=partial(_time_left, time.monotonic() + CYCLE_SECONDS),
             policy=checker.policy,

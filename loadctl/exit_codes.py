@@ -38,7 +38,11 @@ class ExitCode:
 
 EXIT_CODES: tuple[ExitCode, ...] = (
     ExitCode(EXIT_SUCCEEDED, ("status", "watch"), "the load succeeded (LOAD_COMPLETED)"),
-    ExitCode(EXIT_SUCCEEDED, ("start",), "the load was started; its id is printed"),
+    ExitCode(
+        EXIT_SUCCEEDED,
+        ("start",),
+        "the load was started (or found, when its start's answer was lost); its id is printed",
+    ),
     ExitCode(EXIT_SUCCEEDED, ("demo",), "the workflow ended as the scenario expects"),
     ExitCode(EXIT_SUCCEEDED, ("batch",), "every load of the batch succeeded"),
     ExitCode(EXIT_LOAD_FAILED, ("status", "watch"), "the load failed (state FAILED)"),
@@ -79,12 +83,16 @@ EXIT_CODES: tuple[ExitCode, ...] = (
         "Neptune rejected the request (e.g. unknown bucket, access denied)",
     ),
     ExitCode(
-        EXIT_START_TRANSIENT, ("start",), "Neptune could not start it this time; safe to try again"
+        EXIT_START_TRANSIENT,
+        ("start",),
+        "nothing was started (throttled, queue full, or the answer was lost and no load was "
+        "found); safe to try again",
     ),
     ExitCode(
         EXIT_START_OUTCOME_UNKNOWN,
         ("start",),
-        "the answer was lost: list the loads before trying again",
+        "a load may have started and could not be found (or its id is not a UUID): list the "
+        "loads before trying again",
     ),
     ExitCode(EXIT_IN_PROGRESS, ("status",), "the load is queued or running (IN_PROGRESS)"),
     ExitCode(
@@ -128,6 +136,7 @@ ERROR_EXIT_CODES = {
     "ConfigurationError": EXIT_USAGE,
     "NeptuneRequestRejected": EXIT_START_REJECTED,
     "NeptuneTransientError": EXIT_START_TRANSIENT,
+    "NeptuneLoadQueueFull": EXIT_START_TRANSIENT,  # nothing started: try again when the queue drains
     "NeptuneStartOutcomeUnknown": EXIT_START_OUTCOME_UNKNOWN,
 }
 

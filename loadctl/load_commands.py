@@ -289,15 +289,28 @@ def cmd_start(args: argparse.Namespace) -> int:
         request["failOnError"] = False
     use_lambda_code()
     from neptune_loader.loader_request import validate_loader_request
-    from neptune_loader.neptune_client import create_start_client
+    from neptune_loader.neptune_client import (
+        LoaderStatusApi,
+        create_start_client,
+        create_status_client,
+    )
     from neptune_loader.start_load import start_load
 
     settings = load_cli_settings(args, region_needed=not request.get("region"))
     request = validate_loader_request(
         request, default_role_arn=settings.loader_role_arn, default_region=settings.region
     )
-    # The start Lambda's client: one attempt (a lost answer must not start the load twice) and
-    # time for Neptune to list the source before it answers.
-    load_id = start_load(create_start_client(settings), request)
-    print(json.dumps({"loadId": load_id, "request": request}) if args.json else load_id)
+    # The start Lambda's code: one attempt (a lost answer must not start the load twice: the
+    # load it may have started is looked for and adopted), and time for Neptune to list the
+    # source before it answers.
+    reader = create_status_client(settings)
+    started = start_load(
+        create_start_client(settings), reader, LoaderStatusApi(reader, settings), request
+    )
+    if args.json:
+        print(
+            json.dumps({"loadId": started.load_id, "request": request, "adopted": started.adopted})
+        )
+    else:
+        print(started.load_id)
     return EXIT_SUCCEEDED

@@ -29,6 +29,6 @@ class FakeLambdaContext:
 def reset_handler_caches() -> None:
     """Forget cached settings and clients so the next invocation reads the environment again."""
     for module in (status_module, start_module):
-        for cached in ("_settings", "_checker", "_client"):
+        for cached in ("_settings", "_checker", "_client", "_reader"):
             if hasattr(module, cached):
                 getattr(module, cached).cache_clear()

@@ -4,6 +4,14 @@ Input is either a Neptune loader request (camelCase keys, as the start Lambda ta
 ``{"loadId": "..."}`` for a load started elsewhere. The success output is the final status
 object. A load that fails with ``retryable: true`` is resubmitted with mode ``RESUME`` up to
 ``max_resubmits`` times (only loads this execution started: a watched load has no request).
+
+One start, one load: each start attempt records when it began (the execution's start time, or
+when the resubmission was prepared) and the load it replaces; the start Lambda adopts a load of
+the same source started since then instead of starting another, so a retried start or a redrive of
+a failed execution (which re-runs the failed state with the same input) never runs a second load.
+A start Neptune refuses because its queue is full is sent again, with backoff, up to
+``start_queue_full_retries`` times. A failed resubmission ends with the original failure in the
+Cause, plus the start error.
 """
 
 from __future__ import annotations
@@ -19,17 +27,20 @@ from constructs import Construct
 
 from infrastructure.constructs.load_status_poller import LoadStatusPoller
 from infrastructure.constructs.nag import acknowledge
+from infrastructure.constructs.start_exits import start_failed
 from infrastructure.constructs.state_errors import (
     ERROR_INVALID_INPUT,
-    ERROR_LOAD_FAILED,
-    ERROR_STATUS_UNAVAILABLE,
-    LAMBDA_INVALID_INPUT_ERROR,
     LAMBDA_SERVICE_ERRORS,
-    NEPTUNE_REQUEST_REJECTED,
+    NEPTUNE_LOAD_QUEUE_FULL,
     NEPTUNE_TRANSIENT_ERROR,
     LambdaRetryPolicy,
 )
-from infrastructure.poll_limits import HISTORY_EVENT_LIMIT, worst_case_history_events
+from infrastructure.poll_limits import (
+    HISTORY_EVENT_LIMIT,
+    QUEUE_FULL_INTERVAL_SECONDS,
+    QUEUE_FULL_MAX_DELAY_SECONDS,
+    worst_case_history_events,
+)
 
 if TYPE_CHECKING:
     from infrastructure.settings import PollSettings
@@ -65,6 +76,7 @@ class BulkLoadWorkflow(Construct):
         poll: PollSettings,
         max_resubmits: int,
         timeout: Duration,
+        start_queue_full_retries: int = 0,
         log_retention: logs.RetentionDays,
         lambda_retry: LambdaRetryPolicy | None = None,
     ) -> None:
@@ -77,33 +89,22 @@ class BulkLoadWorkflow(Construct):
             error=ERROR_INVALID_INPUT,
             cause="Input must be a Neptune loader request (with 'source') or {\"loadId\": ...}",
         )
-        # The start Lambda's error Cause is already a JSON string (errorMessage, errorType).
-        start_invalid = sfn.Fail(
-            self, "StartInvalidInput", error=ERROR_INVALID_INPUT, cause_path="$.startError.Cause"
-        )
-        # Neptune refused the request for good (e.g. no access to the source): the load failed
-        # before it existed, so the closest contract name is NeptuneLoadFailed.
-        start_rejected = sfn.Fail(
-            self, "StartRejected", error=ERROR_LOAD_FAILED, cause_path="$.startError.Cause"
-        )
-        start_unavailable = sfn.Fail(
-            self,
-            "StartUnavailable",
-            error=ERROR_STATUS_UNAVAILABLE,
-            cause_path="$.startError.Cause",
-        )
-
         prepare_request = sfn.Pass(
             self,
             "PrepareLoadRequest",
-            parameters={"request.$": "$", "resubmit": {"count": 0, "override": {"mode": "RESUME"}}},
+            parameters={
+                "request.$": "$",
+                "resubmit": {"count": 0, "override": {"mode": "RESUME"}},
+                # A load of this source started since the execution began is this start's (a
+                # redrive re-runs StartLoad with this same input).
+                "attempt": {"since.$": "$$.Execution.StartTime", "previousLoadId": None},
+            },
         )
         start_load = tasks.LambdaInvoke(
             self,
             "StartLoad",
             lambda_function=start_function,
-            # The request is the whole payload; ResultPath still merges into the full state.
-            input_path="$.request",
+            payload=sfn.TaskInput.from_object({"request.$": "$.request", "attempt.$": "$.attempt"}),
             payload_response_only=True,
             retry_on_service_exceptions=False,
             # Keep only the new id: the request is already at $.request, and a second copy of a
@@ -111,15 +112,19 @@ class BulkLoadWorkflow(Construct):
             result_selector={"loadId.$": "$.loadId"},
             result_path="$.start",
         )
+        queue_full_retry = LambdaRetryPolicy(
+            interval_seconds=QUEUE_FULL_INTERVAL_SECONDS,
+            max_attempts=start_queue_full_retries,
+            backoff_rate=2.0,
+            max_delay_seconds=QUEUE_FULL_MAX_DELAY_SECONDS,
+        )
         retry.apply(start_load, LAMBDA_SERVICE_ERRORS)
         START_TRANSIENT_RETRY.apply(start_load, (NEPTUNE_TRANSIENT_ERROR,))
+        if start_queue_full_retries > 0:
+            queue_full_retry.apply(start_load, (NEPTUNE_LOAD_QUEUE_FULL,))
         start_load.add_catch(
-            start_invalid, errors=[LAMBDA_INVALID_INPUT_ERROR], result_path="$.startError"
+            start_failed(self), errors=[sfn.Errors.ALL], result_path="$.startError"
         )
-        start_load.add_catch(
-            start_rejected, errors=[NEPTUNE_REQUEST_REJECTED], result_path="$.startError"
-        )
-        start_load.add_catch(start_unavailable, errors=[sfn.Errors.ALL], result_path="$.startError")
 
         # A load started elsewhere: no request, so it is never resubmitted. Its checks get the
         # failOnError (and errorTolerance) the input names, never a copy of the input itself
@@ -154,6 +159,14 @@ class BulkLoadWorkflow(Construct):
                         "count.$": "States.MathAdd($.resubmit.count, 1)",
                         "override.$": "$.resubmit.override",
                     },
+                    # The failure being retried: the Cause if the resubmission fails too.
+                    "previous.$": "$.loadStatus",
+                    # Only a load started after this point, and never the failed one, is the
+                    # resubmission's (a retry or a redrive of StartLoad keeps this input).
+                    "attempt": {
+                        "since.$": "$$.State.EnteredTime",
+                        "previousLoadId.$": "$.start.loadId",
+                    },
                 },
             )
             prepare_resubmit.next(start_load)
@@ -178,7 +191,10 @@ class BulkLoadWorkflow(Construct):
         self.max_history_events = worst_case_history_events(
             max_checks=poll.max_checks,
             check_attempts=1 + retry.max_attempts,
-            start_attempts=1 + retry.max_attempts + START_TRANSIENT_RETRY.max_attempts,
+            start_attempts=1
+            + retry.max_attempts
+            + START_TRANSIENT_RETRY.max_attempts
+            + start_queue_full_retries,
             max_resubmits=max_resubmits,
         )
         if self.max_history_events > HISTORY_EVENT_LIMIT:

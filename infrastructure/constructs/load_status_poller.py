@@ -182,6 +182,9 @@ class LoadStatusPoller(sfn.StateMachineFragment):
                 "nextWaitSeconds": first_wait,
                 # No file has finished yet; the status Lambda moves the mark as files finish.
                 "progressMark": {"finishedFeeds": 0, "seenAt": 0},
+                # The source has not been read yet; the first running check reads it once (when
+                # source estimates are on) and the loop carries its totals from then on.
+                "estimate": {"basis": "FEEDS_ONLY"},
             },
             result_path="$.poll",
         )
@@ -213,6 +216,7 @@ class LoadStatusPoller(sfn.StateMachineFragment):
                     "checks": sfn.JsonPath.number_at("$.poll.checks"),
                     "consecutiveRetries": sfn.JsonPath.number_at("$.poll.consecutiveRetries"),
                     "progressMark": sfn.JsonPath.object_at("$.poll.progressMark"),
+                    "estimate": sfn.JsonPath.object_at("$.poll.estimate"),
                     # What CountCheck will store: the wait just done included.
                     "waitedSeconds": sfn.JsonPath.math_add(
                         sfn.JsonPath.number_at("$.poll.waitedSeconds"),
@@ -246,14 +250,19 @@ class LoadStatusPoller(sfn.StateMachineFragment):
         """The Passes that count a check: one after progress, one after a ``RETRY`` result."""
         count_progress = self._count(
             "CountCheck",
-            {"consecutiveRetries": 0, "progressMark.$": f"{self._result_path}.progressMark"},
+            {
+                "consecutiveRetries": 0,
+                "progressMark.$": f"{self._result_path}.progressMark",
+                "estimate.$": f"{self._result_path}.estimate",
+            },
         )
-        # A RETRY result read nothing (its progressMark is null): keep the mark we have.
+        # A RETRY result read nothing (its progressMark and estimate are null): keep ours.
         count_retry = self._count(
             "CountRetry",
             {
                 "consecutiveRetries.$": "States.MathAdd($.poll.consecutiveRetries, 1)",
                 "progressMark.$": "$.poll.progressMark",
+                "estimate.$": "$.poll.estimate",
             },
         )
         return count_progress, count_retry

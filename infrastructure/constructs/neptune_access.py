@@ -3,7 +3,7 @@
 The cluster's VPC, subnets and security group are imported by id, never looked up, so synth stays
 offline and deterministic. The functions get a security group whose only rule is egress to the
 Neptune port on the cluster's group, the cluster's group gets the matching ingress, and each
-function may call one Neptune data-plane action on this cluster.
+function may call only the Neptune data-plane actions it needs, on this cluster only.
 """
 
 from __future__ import annotations
@@ -96,10 +96,10 @@ class NeptuneAccess(Construct):
             arn_format=ArnFormat.SLASH_RESOURCE_NAME,
         )
 
-    def allow(self, function: lambda_.IFunction, action: str) -> None:
-        """Let ``function`` call the Neptune data-plane ``action`` on this cluster only."""
+    def allow(self, function: lambda_.IFunction, *actions: str) -> None:
+        """Let ``function`` call the Neptune data-plane ``actions`` on this cluster only."""
         function.add_to_role_policy(
-            iam.PolicyStatement(actions=[action], resources=[self.cluster_arn])
+            iam.PolicyStatement(actions=sorted(actions), resources=[self.cluster_arn])
         )
         role = function.role
         assert role is not None  # a function of this app always has one

@@ -22,6 +22,7 @@ LAMBDA_INVALID_INPUT_ERROR = "InvalidInputError"
 # Error names the start Lambda raises (its exception class names).
 NEPTUNE_TRANSIENT_ERROR = "NeptuneTransientError"
 NEPTUNE_REQUEST_REJECTED = "NeptuneRequestRejected"
+NEPTUNE_LOAD_QUEUE_FULL = "NeptuneLoadQueueFull"
 
 # Transient errors of the Lambda service itself; retried with backoff. Function errors are not:
 # the status Lambda already retries Neptune calls inside its own 10-second budget.

@@ -21,6 +21,7 @@ from infrastructure.constructs.house_lambda import (
 )
 from infrastructure.constructs.monitoring import WorkflowAlarms
 from infrastructure.constructs.neptune_access import NeptuneAccess
+from infrastructure.constructs.source_access import allow_source_reads
 from neptune_loader.defaults import BATCH_MAX_CYCLES
 
 if TYPE_CHECKING:
@@ -107,6 +108,9 @@ class BulkLoadStack(Stack):
                 settings.poll.status_tolerated_errors_per_million
             ),
         }
+        status_env = dict(common_env)
+        if settings.source_estimates:
+            status_env["SOURCE_ESTIMATES"] = "true"
         start_env = dict(common_env)
         if settings.loader_role_arn:
             start_env["LOADER_IAM_ROLE_ARN"] = settings.loader_role_arn
@@ -116,7 +120,7 @@ class BulkLoadStack(Stack):
             shared=shared,
             handler=STATUS_HANDLER,
             description="Reads a Neptune bulk load's status and says what to do next",
-            environment=common_env,
+            environment=status_env,
             service_name="neptune-load-status",
             # The handler answers within 10 s even when Neptune hangs; 15 s leaves headroom.
             timeout=Duration.seconds(15),
@@ -129,10 +133,20 @@ class BulkLoadStack(Stack):
             description="Starts a Neptune bulk load",
             environment=start_env,
             service_name="neptune-load-start",
-            timeout=Duration.seconds(30),
+            # A look for an earlier attempt's load (<= 10 s), the start (<= 25 s) and, when its
+            # answer is lost, a look for the load it may have created (<= 10 s).
+            timeout=Duration.seconds(60),
         ).function
         access.allow(self.status_function, "neptune-db:GetLoaderJobStatus")
-        access.allow(self.start_function, "neptune-db:StartLoaderJob")
+        # Listing and reading loads lets a start find the load an unanswered start created.
+        access.allow(
+            self.start_function,
+            "neptune-db:StartLoaderJob",
+            "neptune-db:ListLoaderJobs",
+            "neptune-db:GetLoaderJobStatus",
+        )
+        if settings.source_estimates:
+            allow_source_reads(self.status_function, settings.source_buckets)
 
         self.workflow = BulkLoadWorkflow(
             self,
@@ -141,6 +155,7 @@ class BulkLoadStack(Stack):
             status_function=self.status_function,
             poll=settings.poll,
             max_resubmits=settings.max_resubmits,
+            start_queue_full_retries=settings.start_queue_full_retries,
             timeout=Duration.seconds(settings.workflow_timeout_seconds),
             log_retention=retention,
         )
@@ -154,8 +169,14 @@ class BulkLoadStack(Stack):
             service_name="neptune-load-batch",
             timeout=Duration.seconds(BATCH_FUNCTION_TIMEOUT_SECONDS),
         ).function
-        access.allow(self.batch_function, "neptune-db:StartLoaderJob")
-        access.allow(self.batch_function, "neptune-db:GetLoaderJobStatus")
+        # The start Lambda's grants (a start lists and reads loads to find one an unanswered
+        # start created); reading statuses is also how the batch watches its loads.
+        access.allow(
+            self.batch_function,
+            "neptune-db:StartLoaderJob",
+            "neptune-db:ListLoaderJobs",
+            "neptune-db:GetLoaderJobStatus",
+        )
         self.batch_workflow = BatchWorkflow(
             self,
             "BatchWorkflow",

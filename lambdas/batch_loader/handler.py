@@ -20,7 +20,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from batch_loader.batch_input import validate_batch
 from batch_loader.controller import Cycle, new_records, run_cycle
 from neptune_loader.defaults import BATCH_MAX_CYCLES
-from neptune_loader.neptune_client import create_start_client
+from neptune_loader.neptune_client import LoaderStatusApi, create_start_client, create_status_client
 from neptune_loader.settings import Settings, load_settings
 from neptune_loader.start_load import start_load
 from neptune_loader.wiring import StatusChecker, status_checker
@@ -47,8 +47,23 @@ def _start_client() -> NeptuneDataClient:
 
 
 @cache
+def _reader() -> NeptuneDataClient:
+    # Lists and reads loads for the start code (short timeouts), as the start Lambda's does.
+    return create_status_client(_settings())
+
+
+@cache
 def _checker() -> StatusChecker:
     return status_checker(_settings())
+
+
+def _start(request: dict[str, Any]) -> str:
+    """One start through the start Lambda's code: lists first, adopts a load an unanswered start
+    created, never sends twice."""
+    reader = _reader()
+    return start_load(
+        _start_client(), reader, LoaderStatusApi(reader, _settings()), request
+    ).load_id
 
 
 def _max_resubmits() -> int:
@@ -70,7 +85,7 @@ def handler(event: Any, context: LambdaContext | None) -> dict[str, Any]:
     budget = context.get_remaining_time_in_millis() / 1000 if context else DEFAULT_SECONDS
     progress = event.get("progress") or {"loads": new_records(batch)}
     cycle = Cycle(
-        start=lambda request: start_load(_start_client(), request),
+        start=_start,
         check=_checker().check,
         time_left=lambda: budget - (time.monotonic() - started),
         policy=_checker().policy,

@@ -5,8 +5,8 @@ failed": throttling, timeouts, 5xx, network errors, unreadable answers and an ex
 token are transient (`RETRY`); an unknown load id is `LOAD_ID_NOT_FOUND` (`FAILED`); every other
 refusal (access denied, invalid signature, an operation the cluster refuses, no credentials) is
 `refused` (`UNAVAILABLE`: the load may well be running). Every ``reason`` is UPPER_SNAKE_CASE,
-made here by `reason_code`. Starts (`classify_start_error`): the same rules name the start
-Lambda's three errors.
+made here by `reason_code`. Starts (`classify_start_error`): which of the start Lambda's errors a
+failed ``POST /loader`` is, and whether the load may have started all the same.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from botocore.exceptions import (
     EndpointConnectionError,
     HTTPClientError,
     NoCredentialsError,
+    ParamValidationError,
     ProxyConnectionError,
 )
 from botocore.parsers import ResponseParserError
@@ -29,6 +30,8 @@ from botocore.parsers import ResponseParserError
 from neptune_loader.coerce import clip
 from neptune_loader.exceptions import (
     CallDeadlineExceeded,
+    InvalidInputError,
+    NeptuneLoadQueueFull,
     NeptuneRequestRejected,
     NeptuneStartOutcomeUnknown,
     NeptuneTransientError,
@@ -70,12 +73,29 @@ MAX_CODE_CHARS = 100
 # Markers in Neptune's message for a rejected start, and what to do about each.
 START_HINTS = {
     "Max concurrent load limit breached": "another load is running; set queueRequest: true to queue",
-    "Max load task queue size limit breached": "64 loads are already queued; wait for some to finish",
     "Couldn't find the AWS credential for iam_role_arn": "add the loader role to the cluster",
     "not permitted on a read replica": "use the cluster (writer) endpoint",
+    "Unable to connect to S3 endpoint": "check the source, the loader role and the S3 VPC endpoint",
 }
+# 500s that Neptune answers when the load could not start, and that will not start next time
+# either (docs/reference/neptune-loader-api.md §2 start-time errors, §8, aws/graph-notebook#710).
+PERMANENT_START_FAILURES = (
+    "Unable to connect to S3 endpoint",
+    "Failed to start load from the source",
+    "Failed to start load because of unknown error from S3",
+)
+# "Max load task queue size limit breached. Limit is 64" (400, §3.2): nothing was started.
+QUEUE_FULL_MARKER = "Max load task queue size limit breached"
+# Refusals at the door (throttling): the request was not acted on, so sending it again is safe.
+THROTTLING_CODES = frozenset({"TooManyRequestsException", "ThrottlingException", "Throttling"})
 
-StartError = NeptuneTransientError | NeptuneRequestRejected | NeptuneStartOutcomeUnknown
+StartError = (
+    InvalidInputError
+    | NeptuneTransientError
+    | NeptuneRequestRejected
+    | NeptuneLoadQueueFull
+    | NeptuneStartOutcomeUnknown
+)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -234,17 +254,40 @@ def _classify_client_error(error: ClientError) -> ApiFailure:
 
 
 def classify_start_error(error: Exception) -> StartError:
-    """The named error for a failed start (``POST /loader``, sent once).
+    """The named error for a failed ``POST /loader``.
 
-    Unlike a status check, a start is not harmless to repeat: if Neptune may have accepted the
-    request (the answer was lost), retrying could start the same load twice, so that case has its
-    own error.
+    Unlike a status check, a start is not harmless to repeat: an answer that leaves open whether
+    Neptune acted on the request (408, a 5xx other than the documented permanent ones, a dropped
+    connection, a read timeout, an unreadable answer) is `NeptuneStartOutcomeUnknown`, which the
+    caller resolves by looking for the load (`neptune_loader.start_load`) before anything is sent
+    again. A failure before anything was sent is never "unknown".
     """
+    if isinstance(error, ParamValidationError):
+        # botocore refused the arguments before sending: nothing reached Neptune.
+        return InvalidInputError(
+            f"the loader request was refused before sending: {_clip(str(error))}"
+        )
     if isinstance(error, ClientError):
         code, detail, status = client_error_fields(error)
-        if is_transient(code, status):
+        if any(marker in detail for marker in PERMANENT_START_FAILURES):
+            hint = next((text for marker, text in START_HINTS.items() if marker in detail), "")
+            return NeptuneRequestRejected(
+                f"Neptune could not start the load ({code or status}): {detail}"
+                + (f" — {hint}" if hint else "")
+            )
+        if QUEUE_FULL_MARKER in detail:
+            return NeptuneLoadQueueFull(
+                f"Neptune's load queue is full ({code or status}): {detail} — nothing was "
+                "started; wait for queued loads to finish"
+            )
+        if code in THROTTLING_CODES or status == 429:
             return NeptuneTransientError(
                 f"Neptune could not start the load this time ({code or status}): {detail}"
+            )
+        if is_transient(code, status):
+            return NeptuneStartOutcomeUnknown(
+                f"Neptune answered the start with {code or status} ({detail}); the load may have "
+                "started all the same"
             )
         hint = next((text for marker, text in START_HINTS.items() if marker in detail), "")
         return NeptuneRequestRejected(
@@ -257,5 +300,5 @@ def classify_start_error(error: Exception) -> StartError:
     # Read timeouts, dropped connections, unreadable answers: the load may have started.
     return NeptuneStartOutcomeUnknown(
         "The start request may have reached Neptune but its answer was lost "
-        f"({type(error).__name__}); list loads with GET /loader before starting again"
+        f"({type(error).__name__}); the load may have started all the same"
     )

@@ -29,11 +29,19 @@ class NeptuneRequestRejected(RuntimeError):
     """Neptune rejected a request permanently (bad request, access denied, limits); retrying won't help."""
 
 
-class NeptuneStartOutcomeUnknown(RuntimeError):
-    """The start request may or may not have reached Neptune (the answer was lost).
+class NeptuneLoadQueueFull(RuntimeError):
+    """Neptune refused the start because its queue of 64 loads is full; nothing was started.
 
-    Deliberately not retried: resubmitting could start the same load twice. List the cluster's loads
-    (``GET /loader``) before starting again.
+    The workflow waits and sends the request again, within a bound (``startQueueFullRetries``).
+    """
+
+
+class NeptuneStartOutcomeUnknown(RuntimeError):
+    """The start request may have started a load, and the start Lambda could not find out.
+
+    Raised only after the Lambda looked for the load (``GET /loader``) and could not tell, or when
+    Neptune named a load id this code cannot watch. Deliberately not retried: resubmitting could
+    start the same load twice. List the cluster's loads (``GET /loader``) before starting again.
     """
 
 

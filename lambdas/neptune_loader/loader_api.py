@@ -1,6 +1,6 @@
 """The calls this project makes to Neptune's loader API, as Protocols.
 
-The botocore neptunedata client satisfies both, and so does any fake with the method (the
+The botocore neptunedata client satisfies all of them, and so does any fake with the method (the
 benchmark's scripted loads, test doubles), so a fake type-checks where the client is expected.
 """
 
@@ -36,4 +36,14 @@ class LoaderStartClient(Protocol):
 
     def start_loader_job(self, **kwargs: Unpack[StartLoaderJobInputTypeDef]) -> Mapping[str, Any]:
         """The start response: its ``payload`` holds the new ``loadId``."""
+        ...
+
+
+class LoaderListClient(Protocol):
+    """``GET /loader`` (ListLoaderJobs) as the neptunedata client exposes it."""
+
+    def list_loader_jobs(
+        self, *, limit: int = ..., includeQueuedLoads: bool = ...
+    ) -> Mapping[str, Any]:
+        """The list response: its ``payload`` holds ``loadIds``, queued loads first."""
         ...

@@ -1,6 +1,8 @@
 """Validate a Neptune loader request (POST /loader, documented camelCase keys) before sending it.
 
 Every problem raises `InvalidInputError` naming the field, so nothing malformed reaches Neptune.
+A key whose value is JSON ``null`` counts as absent (so a deployment default applies). Options that
+only some formats take (docs/reference/neptune-loader-api.md §3.1) are refused for the others.
 """
 
 from __future__ import annotations
@@ -34,10 +36,24 @@ MAX_SOURCE_CHARS = 1024
 # Generous for real values, small enough that the request always fits the workflow's state.
 MAX_PARSER_VALUE_CHARS = 1024
 MAX_ROLE_CHAIN = 10
+RDF_FORMATS = ("ntriples", "nquads", "rdfxml", "turtle")
+# Which formats take each format-specific option (§3.1 of the loader API reference): the parser
+# settings namedGraphUri/baseUri are RDF settings, allowEmptyStrings is for the property-graph CSV
+# formats, updateSingleCardinalityProperties is "not supported for openCypher" and
+# userProvidedEdgeIds is "openCypher only".
+FORMATS_TAKING = {
+    "parserConfiguration.namedGraphUri": RDF_FORMATS,
+    "parserConfiguration.baseUri": RDF_FORMATS,
+    "parserConfiguration.allowEmptyStrings": ("csv", "opencypher"),
+    "updateSingleCardinalityProperties": ("csv", *RDF_FORMATS),
+    "userProvidedEdgeIds": ("opencypher",),
+}
 
 _S3_URI = re.compile(
-    r"^(s3://[a-z0-9][a-z0-9.\-]{1,61}[a-z0-9](/\S*)?"
-    r"|https://s3(\.[a-z0-9-]+)?\.amazonaws\.com(\.cn)?/[a-z0-9][a-z0-9.\-]{1,61}[a-z0-9](/\S*)?)$"
+    # S3 keys may contain spaces (and any other printable character); control characters never.
+    r"^(s3://[a-z0-9][a-z0-9.\-]{1,61}[a-z0-9](/[^\x00-\x1f\x7f]*)?"
+    r"|https://s3(\.[a-z0-9-]+)?\.amazonaws\.com(\.cn)?/[a-z0-9][a-z0-9.\-]{1,61}[a-z0-9]"
+    r"(/[^\x00-\x1f\x7f]*)?)$"
 )
 _ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$")
 _REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$")
@@ -86,6 +102,8 @@ def validate_loader_request(
         raise InvalidInputError(
             f"the loader request must be a JSON object, got {type(request).__name__}"
         )
+    # JSON null means "not given": the documented default (or the deployment's) applies.
+    request = {key: value for key, value in request.items() if value is not None}
     unknown = sorted(str(key) for key in request if key not in KNOWN_KEYS | WORKFLOW_KEYS)
     parse_error_tolerance(request.get("errorTolerance"))
     if unknown:
@@ -132,27 +150,7 @@ def validate_loader_request(
 
     parser = request.get("parserConfiguration")
     if parser is not None:
-        if not isinstance(parser, dict):
-            raise InvalidInputError("parserConfiguration must be an object of strings")
-        bad = sorted(str(key) for key in parser if key not in PARSER_KEYS)
-        if bad:
-            raise InvalidInputError(
-                f"parserConfiguration has unknown keys {', '.join(bad)[:200]} "
-                f"(accepted: {', '.join(PARSER_KEYS)})"
-            )
-        if not all(isinstance(value, str | bool) for value in parser.values()):
-            raise InvalidInputError("parserConfiguration values must be strings")
-        long = sorted(
-            k for k, v in parser.items() if isinstance(v, str) and len(v) > MAX_PARSER_VALUE_CHARS
-        )
-        if long:
-            raise InvalidInputError(
-                f"parserConfiguration {', '.join(long)} is longer than {MAX_PARSER_VALUE_CHARS} characters"
-            )
-        sent["parserConfiguration"] = {
-            key: (str(value).lower() if isinstance(value, bool) else value)
-            for key, value in parser.items()
-        }
+        sent["parserConfiguration"] = _parser_configuration(parser)
 
     dependencies = request.get("dependencies")
     if dependencies is not None:
@@ -168,7 +166,46 @@ def validate_loader_request(
             validate_load_id(item, f"dependencies[{index}]")
             for index, item in enumerate(dependencies)
         ]
+    _check_format_options(sent)
     return sent
+
+
+def _check_format_options(sent: dict[str, Any]) -> None:
+    """Refuse an option the request's format does not take, naming the option and the format."""
+    given = set(sent) | {
+        f"parserConfiguration.{key}" for key in sent.get("parserConfiguration", {})
+    }
+    for option, formats in FORMATS_TAKING.items():
+        if option in given and sent["format"] not in formats:
+            raise InvalidInputError(
+                f"{option} does not apply to format {sent['format']}: it is for "
+                f"{', '.join(formats)} only; remove it"
+            )
+
+
+def _parser_configuration(parser: object) -> dict[str, str]:
+    """``parserConfiguration`` as Neptune takes it: known keys, string values (booleans lowered)."""
+    if not isinstance(parser, dict):
+        raise InvalidInputError("parserConfiguration must be an object of strings")
+    bad = sorted(str(key) for key in parser if key not in PARSER_KEYS)
+    if bad:
+        raise InvalidInputError(
+            f"parserConfiguration has unknown keys {', '.join(bad)[:200]} "
+            f"(accepted: {', '.join(PARSER_KEYS)})"
+        )
+    if not all(isinstance(value, str | bool) for value in parser.values()):
+        raise InvalidInputError("parserConfiguration values must be strings")
+    long = sorted(
+        k for k, v in parser.items() if isinstance(v, str) and len(v) > MAX_PARSER_VALUE_CHARS
+    )
+    if long:
+        raise InvalidInputError(
+            f"parserConfiguration {', '.join(long)} is longer than {MAX_PARSER_VALUE_CHARS} characters"
+        )
+    return {
+        key: (str(value).lower() if isinstance(value, bool) else value)
+        for key, value in parser.items()
+    }
 
 
 def to_boto3_kwargs(request: dict[str, Any]) -> dict[str, Any]:

@@ -25,6 +25,11 @@ def initial_mark() -> dict[str, int]:
     return {"finishedFeeds": 0, "seenAt": 0}
 
 
+def initial_estimate() -> dict[str, str]:
+    """StartPolling's estimate: the source has not been read yet."""
+    return {"basis": "FEEDS_ONLY"}
+
+
 @dataclass(frozen=True)
 class LoopBounds:
     """The loop's bounds: NeptuneLoadTimedOut at ``max_checks`` checks or ``max_total_wait``
@@ -50,13 +55,14 @@ class LoopBounds:
 @dataclass(frozen=True)
 class PollState:
     """``$.poll``: checks made, seconds waited, RETRY results in a row, the wait before the next
-    check, and the progress mark of the last readable check."""
+    check, and the progress mark and estimate of the last readable check."""
 
     checks: int = 0
     waited_seconds: float = 0
     consecutive_retries: int = 0
     next_wait_seconds: float = 0
     progress_mark: Any = field(default_factory=initial_mark)
+    estimate: Any = field(default_factory=initial_estimate)
 
     @classmethod
     def start(cls, initial_wait: float) -> PollState:
@@ -71,6 +77,7 @@ class PollState:
             "consecutiveRetries": self.consecutive_retries,
             "nextWaitSeconds": self.next_wait_seconds,
             "progressMark": self.progress_mark,
+            "estimate": self.estimate,
         }
 
     def check_event(
@@ -86,6 +93,7 @@ class PollState:
             "checks": self.checks,
             "consecutiveRetries": self.consecutive_retries,
             "progressMark": self.progress_mark,
+            "estimate": self.estimate,
             "waitedSeconds": self.waited_seconds + self.next_wait_seconds,
         }
         if bounds is not None:
@@ -96,7 +104,7 @@ class PollState:
 
     def counted(self, status: dict[str, Any], route: Route) -> PollState:
         """CountCheck or CountRetry after a non-terminal ``status``: a RETRY read nothing (its
-        mark is null), so the mark stays."""
+        mark and estimate are null), so they stay."""
         retry = route == "COUNT_RETRY"
         return PollState(
             checks=self.checks + 1,
@@ -104,6 +112,7 @@ class PollState:
             consecutive_retries=self.consecutive_retries + 1 if retry else 0,
             next_wait_seconds=status["nextWaitSeconds"],
             progress_mark=self.progress_mark if retry else status.get("progressMark"),
+            estimate=self.estimate if retry else status.get("estimate"),
         )
 
     def waiting(self, seconds: float) -> PollState:

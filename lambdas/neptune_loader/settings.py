@@ -35,6 +35,8 @@ class Settings:
     max_errors_fetched: int = STATUS_MAX_ERRORS_FETCHED
     loader_role_arn: str | None = None
     error_tolerance: ErrorTolerance = NO_TOLERANCE
+    # Read each load's source in S3 once for its expected records (neptune_loader.source_sample).
+    source_estimates: bool = False
 
 
 def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
@@ -124,4 +126,5 @@ def load_settings(env: Mapping[str, str]) -> Settings:
             )
             / 1_000_000,
         ),
+        source_estimates=_bool(env, "SOURCE_ESTIMATES", False),
     )

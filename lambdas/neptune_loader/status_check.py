@@ -7,12 +7,20 @@ The jobs live next door: `progress` reads the payload, `error_details` fetches t
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from neptune_loader.api_errors import UNREADABLE_STATUS, classify_api_error
 from neptune_loader.coerce import clip
 from neptune_loader.error_details import ErrorDetails, fetch_error_details
 from neptune_loader.error_summary import summarize
+from neptune_loader.estimate import (
+    FEEDS_ONLY_TOTALS,
+    SourceTotals,
+    build_estimate,
+    describe_estimate,
+    forecast,
+)
 from neptune_loader.output_budget import (
     AD_HOC_OUTPUT_BUDGET,
     WORKFLOW_OUTPUT_BUDGET,
@@ -29,7 +37,7 @@ from neptune_loader.statuses import (
     State,
     classify,
 )
-from neptune_loader.wait_policy import advance_mark, next_wait_seconds
+from neptune_loader.wait_policy import QUEUED_STATUSES, advance_mark, next_wait_seconds
 
 if TYPE_CHECKING:
     from neptune_loader.error_summary import ErrorSummary
@@ -49,6 +57,7 @@ def check_load_status(
     *,
     max_errors_fetched: int = 100,
     tolerance: ErrorTolerance | None = None,
+    sampler: Callable[[str], SourceTotals] | None = None,
 ) -> StatusOutput:
     """Check the load in ``request`` and return the contract's status object (never raises for
     Neptune's errors: those become RETRY, UNAVAILABLE or FAILED with the reason).
@@ -56,6 +65,8 @@ def check_load_status(
     A final verdict needs complete evidence: a counter that is not a number, or failed feeds and
     an error log that could not be read this time, make it RETRY (``neptuneStatus`` as read).
     ``tolerance`` is the deployment's record-error tolerance (the request's overrides it).
+    ``sampler`` reads the source's expected totals when the request carries none yet (source
+    estimates on).
     """
     try:
         payload = api.get_status(request.load_id)
@@ -136,6 +147,9 @@ def check_load_status(
             retryable = bool(resumable)
 
     elapsed = float(progress["totalTimeSpent"])
+    totals = _source_totals(request, state, overall.get("fullUri"), sampler)
+    running = state is State.IN_PROGRESS and status not in QUEUED_STATUSES
+    ahead = forecast(totals, records=progress["totalRecords"], elapsed=elapsed) if running else None
     mark = advance_mark(
         request.progress_mark, feed_count=progress["feedCount"], elapsed_seconds=elapsed
     )
@@ -154,6 +168,14 @@ def check_load_status(
         budget=request.budget,
         checks=request.checks,
         waited_seconds=request.waited_seconds,
+        forecast=ahead,
+    )
+    estimate = build_estimate(
+        totals,
+        state,
+        records=progress["totalRecords"],
+        elapsed=elapsed,
+        feed_count=progress["feedCount"],
     )
     message = _message(
         state,
@@ -165,6 +187,7 @@ def check_load_status(
         errors=errors,
         wait=wait,
         details_failed=details.failed,
+        outlook=describe_estimate(estimate),
     )
     result = build_output(
         request.load_id,
@@ -179,6 +202,7 @@ def check_load_status(
         feeds=details.feeds,
         # A RETRY keeps the loop's mark (the poller ignores it), like a failed read.
         mark=None if incomplete else mark,
+        estimate=None if incomplete else estimate,
     )
     budget = AD_HOC_OUTPUT_BUDGET if request.include_errors else WORKFLOW_OUTPUT_BUDGET
     return fit_to_budget(result, budget)
@@ -226,6 +250,7 @@ def _message(
     errors: ErrorSummary | None,
     wait: int | None,
     details_failed: bool,
+    outlook: str | None = None,
 ) -> str:
     """The status object's message, with the cases only a full check can have."""
     if incomplete:
@@ -240,9 +265,27 @@ def _message(
             "was FALSE, so Neptune skipped those records and loaded the rest); see errors."
         )
     else:
-        message = describe(state, rule, progress, errors=errors, wait=wait)
+        message = describe(state, rule, progress, errors=errors, wait=wait, outlook=outlook)
     if details_failed:
         message += (
             " (Error details could not be fetched this time; check again with includeErrors.)"
         )
     return message
+
+
+def _source_totals(
+    request: StatusRequest,
+    state: State,
+    full_uri: object,
+    sampler: Callable[[str], SourceTotals] | None,
+) -> SourceTotals:
+    """The totals the loop carries, or, on the first running check without them (and with
+    estimates on), the source's: read once per load, whatever the outcome."""
+    carried = request.estimate
+    if carried is not None and (carried.attempted or sampler is None):
+        return carried
+    if sampler is None or state is not State.IN_PROGRESS:
+        return carried or FEEDS_ONLY_TOTALS
+    if not isinstance(full_uri, str) or not full_uri:
+        return SourceTotals.unavailable("Neptune reported no fullUri")
+    return sampler(full_uri)

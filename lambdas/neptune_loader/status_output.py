@@ -12,6 +12,7 @@ from neptune_loader.wait_policy import next_wait_seconds
 if TYPE_CHECKING:
     from neptune_loader.api_errors import ApiFailure
     from neptune_loader.error_summary import ErrorSummary, FailedFeed
+    from neptune_loader.estimate import EstimateJson
     from neptune_loader.statuses import StatusRule
     from neptune_loader.validation import StatusRequest
     from neptune_loader.wait_policy import ProgressMark, WaitPolicy
@@ -34,6 +35,9 @@ class StatusOutput(TypedDict):
     failedFeeds: list[FailedFeed]
     # Additive to the contract: the loop passes it back with the next check.
     progressMark: dict[str, int | float] | None
+    # Additive: expected totals, percent and time left (null when the status could not be read;
+    # the loop passes it back with the next check, so the source is read once per load).
+    estimate: EstimateJson | None
     errors: NotRequired[ErrorSummary]
 
 
@@ -50,6 +54,7 @@ def build_output(
     errors: ErrorSummary | None = None,
     feeds: list[FailedFeed] | None = None,
     mark: ProgressMark | None = None,
+    estimate: EstimateJson | None = None,
 ) -> StatusOutput:
     """Assemble the status object; the state decides ``terminal`` and which fields may be set."""
     terminal = state in TERMINAL_STATES
@@ -66,6 +71,7 @@ def build_output(
         failedFeeds=feeds or [],
         # Null when the status could not be read (the loop then keeps the mark it has).
         progressMark=mark.to_json() if mark is not None else None,
+        estimate=estimate,
     )
     if errors is not None:
         result["errors"] = errors
@@ -123,16 +129,18 @@ def describe(
     *,
     errors: ErrorSummary | None,
     wait: int | None,
+    outlook: str | None = None,
 ) -> str:
-    """The status object's ``message``: one sentence a person can act on."""
+    """The status object's ``message``: one sentence a person can act on (``outlook``: the
+    estimate's percent and time left, when known)."""
     records = f"{progress['totalRecords']:,} records"
     total_errors = error_count(progress)
     if state is State.IN_PROGRESS:
         if progress["totalRecords"] or progress["totalTimeSpent"]:
-            return (
-                f"{rule.message} {records} so far in {progress['totalTimeSpent']} s; "
-                f"checking again in {wait} s."
-            )
+            so_far = f"{records} so far in {progress['totalTimeSpent']} s"
+            if outlook:
+                so_far += f" ({outlook})"
+            return f"{rule.message} {so_far}; checking again in {wait} s."
         return f"{rule.message} Checking again in {wait} s."
     if state is State.SUCCEEDED:
         if total_errors:

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from neptune_loader.estimate import SourceTotals, parse_estimate
 from neptune_loader.exceptions import InvalidInputError
 from neptune_loader.resumability import ErrorTolerance
 from neptune_loader.wait_policy import MAX_FEEDS, MAX_SECONDS, CheckBudget, ProgressMark
@@ -42,6 +43,8 @@ class StatusRequest:
     # default failOnError is TRUE; a tolerance here overrides the deployment's.
     fail_on_error: bool = True
     tolerance: ErrorTolerance | None = None
+    # The previous check's estimate (the source's expected totals): the source is read once.
+    estimate: SourceTotals | None = None
 
 
 def validate_load_id(value: object, field: str = "loadId") -> str:
@@ -165,6 +168,7 @@ def parse_status_event(event: object) -> StatusRequest:
         waited_seconds=_waited(event),
         budget=_budget(event),
         **_load_options(event),
+        estimate=parse_estimate(event.get("estimate")),
     )
 
 

@@ -7,6 +7,10 @@ file in progress started. The poll loop therefore carries a *progress mark* from
 ``F`` finished files). With it the policy knows about when the current file started and how long a
 file takes, waits until shortly before the predicted end and then checks at a short tail interval.
 
+With a *forecast* from the source's expected records (:mod:`neptune_loader.estimate`), the
+policy approaches the predicted end instead: a share of the predicted time left while the end is
+far, then the predicted end less the estimate's margin, then a check every ``tail_wait`` seconds.
+
 Independently of how the load behaves, a *budget floor* (:func:`budget_floor`) guarantees that the
 loop's own check bound never cuts off a load before its total-wait bound does.
 """
@@ -55,6 +59,14 @@ class ProgressMark:
         """The status object's ``progressMark`` (and the status Lambda's input of the same name)."""
         seen_at = int(self.seen_at) if float(self.seen_at).is_integer() else self.seen_at
         return {"finishedFeeds": self.finished_feeds, "seenAt": seen_at}
+
+
+@dataclass(frozen=True)
+class Forecast:
+    """The running time a load is predicted to take, from its expected records and record rate."""
+
+    seconds_left: float
+    total_seconds: float
 
 
 @dataclass(frozen=True)
@@ -107,6 +119,12 @@ class WaitPolicy:
     # by this share of the overdue time, so a stall costs a few checks, not hundreds.
     overdue_after: float = 2.0
     overdue_share: float = 0.05
+    # With a forecast: wait this share of the predicted time left (below 0.5: a load whose rate
+    # rises towards its end finishes up to twice as early as the average rate predicts) ...
+    forecast_share: float = 0.4
+    # ... but never past the predicted end less this share of the predicted running time (how far
+    # the expected records may be off), from where the load is checked every tail_wait seconds.
+    forecast_margin: float = 0.03
     # The longest wait the budget floor may impose.
     max_floor_wait: int = MAX_FLOOR_WAIT_SECONDS
 
@@ -234,6 +252,21 @@ def _running_wait(
     return max(resolution, min(blind, overdue * policy.overdue_share))
 
 
+def _forecast_wait(policy: WaitPolicy, forecast: Forecast) -> float:
+    """The wait for a running load with a predicted end, before clamping.
+
+    Far from the end: ``forecast_share`` of the time left, so each check re-predicts from a
+    better rate. Near it: until the earliest end the estimate's margin allows, then every
+    ``tail_wait`` seconds. Past the predicted end (more records than expected: the estimate was
+    low), every ``tail_wait`` seconds, backing off by ``overdue_share`` of the overdue time so
+    a badly low estimate costs a few checks, not hundreds.
+    """
+    left, margin = forecast.seconds_left, forecast.total_seconds * policy.forecast_margin
+    if left <= 0:
+        return min(policy.blind_cap, max(policy.tail_wait, -left * policy.overdue_share))
+    return max(policy.tail_wait, min(left * policy.forecast_share, left - margin))
+
+
 def next_wait_seconds(
     policy: WaitPolicy,
     *,
@@ -246,6 +279,7 @@ def next_wait_seconds(
     budget: CheckBudget | None = None,
     checks: int = 0,
     waited_seconds: float = 0.0,
+    forecast: Forecast | None = None,
 ) -> int | None:
     """Seconds to wait before the next check, or None for terminal states.
 
@@ -260,6 +294,7 @@ def next_wait_seconds(
       predicted end.
     - Running without a progress signal (no file finished, or one file): a share of the time
       spent so far, so short loads are checked often and long loads rarely.
+    - Running with a ``forecast`` (expected records from the source): see :func:`_forecast_wait`.
     - Always: at least :func:`budget_floor` when the loop sent its ``budget``.
 
     ``mark`` is the progress mark *after* this check (see :func:`advance_mark`); without it the
@@ -272,6 +307,8 @@ def next_wait_seconds(
         wait = policy.clamp(min(policy.blind_cap, backoff))
     elif neptune_status in QUEUED_STATUSES:
         wait = policy.clamp(policy.queued_wait)
+    elif forecast is not None:
+        wait = policy.clamp(_forecast_wait(policy, forecast))
     else:
         elapsed = max(0.0, elapsed_seconds)
         wait = policy.clamp(

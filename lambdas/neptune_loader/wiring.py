@@ -7,6 +7,7 @@ scripted one.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -17,6 +18,7 @@ from neptune_loader.validation import parse_status_event
 from neptune_loader.wait_policy import WaitPolicy
 
 if TYPE_CHECKING:
+    from neptune_loader.estimate import SourceTotals
     from neptune_loader.loader_api import LoaderStatusClient
     from neptune_loader.settings import Settings
     from neptune_loader.status_output import StatusOutput
@@ -36,6 +38,8 @@ class StatusChecker:
     policy: WaitPolicy
     max_errors_fetched: int
     tolerance: ErrorTolerance = NO_TOLERANCE
+    # Reads a load's source for its expected totals (None: source estimates are off).
+    sampler: Callable[[str], SourceTotals] | None = None
 
     def check(self, request: StatusRequest, deadline: Deadline | None = None) -> StatusOutput:
         """The contract's status object for a parsed request, within ``deadline`` (default: a
@@ -47,6 +51,7 @@ class StatusChecker:
             deadline if deadline is not None else Deadline(),
             max_errors_fetched=self.max_errors_fetched,
             tolerance=self.tolerance,
+            sampler=self.sampler,
         )
 
     def check_event(self, event: Any, deadline: Deadline | None = None) -> StatusOutput:
@@ -59,9 +64,15 @@ def status_checker(
     *,
     client: LoaderStatusClient | None = None,
     policy: WaitPolicy | None = None,
+    sampler: Callable[[str], SourceTotals] | None = None,
 ) -> StatusChecker:
-    """Wire a `StatusChecker`: a status client for ``settings`` unless ``client`` is given, and
-    the settings' wait policy unless ``policy`` is."""
+    """Wire a `StatusChecker`: a status client for ``settings`` unless ``client`` is given, the
+    settings' wait policy unless ``policy`` is, and an S3 source sampler when the settings turn
+    source estimates on and no ``sampler`` is given (its module and client load on first use)."""
+    if sampler is None and settings.source_estimates:
+        from neptune_loader.source_sample import S3SourceSampler
+
+        sampler = S3SourceSampler(settings.region)
     return StatusChecker(
         api=LoaderStatusApi(
             client if client is not None else create_status_client(settings), settings
@@ -69,4 +80,5 @@ def status_checker(
         policy=policy if policy is not None else wait_policy(settings),
         max_errors_fetched=settings.max_errors_fetched,
         tolerance=settings.error_tolerance,
+        sampler=sampler,
     )

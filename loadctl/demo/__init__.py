@@ -2,7 +2,9 @@
 
 The emulator reads the sample Gremlin CSV files under ``samples/`` (standing in for S3) on an
 emulated clock that moves exactly as long as the workflow waits, so a load of minutes runs in
-seconds and every number shown comes from the real files and the real handlers.
+seconds and every number shown comes from the real files and the real handlers. The same files
+are served as S3 objects by an S3 stand-in (moto, :mod:`loadctl.s3_standin`), so the status
+Lambda runs with source estimates on and shows percent done and time left.
 """
 
 from __future__ import annotations
@@ -166,6 +168,7 @@ def run_demo(
     from loadctl.emulator import ManualClock, NeptuneLoaderEmulator
     from loadctl.runner import WorkflowRunner
     from loadctl.runner.cdk_out import load_synthesized_workflow
+    from loadctl.s3_standin import S3StandIn
 
     scenario: Scenario = SCENARIOS[scenario_name]
     print(f"Scenario '{scenario.name}': {scenario.title}", file=out)
@@ -177,9 +180,10 @@ def run_demo(
     emulator = NeptuneLoaderEmulator(
         data_root=SAMPLES_DIR, clock=clock, records_per_second=RECORDS_PER_SECOND
     )
-    with emulator.serve() as endpoint:
+    with emulator.serve() as endpoint, S3StandIn(SAMPLES_DIR) as s3:
         execution_input = scenario.prepare(emulator)
         print(f"Neptune loader emulator on {endpoint}, data from {SAMPLES_DIR}", file=out)
+        print(f"S3 stand-in on {s3.endpoint} (source estimates on)", file=out)
         print(f"Execution input: {json.dumps(execution_input)}", file=out)
         print(file=out)
         started = time.monotonic()
@@ -188,6 +192,7 @@ def run_demo(
             workflow.functions,
             neptune_endpoint=endpoint,
             on_wait=clock.advance,
+            environment={**s3.environment(), "SOURCE_ESTIMATES": "true"},
         ) as runner:
             result = runner.run(execution_input, on_event=_LiveView(runner, out))
             cold_starts = sum(w.cold_starts for w in runner.workers.values())

@@ -58,12 +58,13 @@ def _queued(emulator: NeptuneLoaderEmulator) -> dict[str, Any]:
 
 
 def _throttled(emulator: NeptuneLoaderEmulator) -> dict[str, Any]:
-    # A storm of 429s on status reads only: the start goes through, then several checks in a
-    # row cannot read the status, then it clears.
+    # A storm of 429s on status reads only (GET /loader/{id}; the start's list of loads, GET
+    # /loader, is spared): the start goes through, then several checks in a row cannot read the
+    # status, then it clears.
     from loadctl.emulator import Fault
 
     emulator.add_fault(
-        Fault.error(429, "TooManyRequestsException", times=6, method="GET", path_prefix="/loader")
+        Fault.error(429, "TooManyRequestsException", times=6, method="GET", path_prefix="/loader/")
     )
     return read_event("state-machine/start-good.json")
 

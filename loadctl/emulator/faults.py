@@ -5,6 +5,14 @@ script are Neptune's (§5 of the loader API reference,
 ``docs/reference/neptune-loader-api.md``; the message text is the emulator's own).
 Hangs, dropped connections, garbage bodies and slow bodies are network failures the sources do
 not describe.
+
+``after_handling`` faults (:meth:`Fault.accepted_then_error`, :meth:`Fault.accepted_then_drop`) act
+*after* the request took effect: a start creates its load, then the answer is an error or a
+dropped connection. Whether Neptune ever answers 500/408 after accepting a load the sources do
+not say; a user saw 500 ``InternalFailureException`` "Failed to start load from the source" on a
+start (§8, aws/graph-notebook#710) without saying whether a load ran. A dropped connection or a
+gateway timeout after the server acted is a property of any HTTP service. The product must be
+safe under both answers (load created or not), so the emulator can play both.
 """
 
 from __future__ import annotations
@@ -34,6 +42,7 @@ class Fault:
     seconds: float = 0.0
     body_bytes: bytes = b""
     content_type: str = "application/json"
+    after_handling: bool = False
 
     @classmethod
     def error(
@@ -116,6 +125,33 @@ class Fault:
             body_bytes=body,
             content_type=content_type,
         )
+
+    @classmethod
+    def accepted_then_error(
+        cls,
+        status: int = 500,
+        code: str = "InternalFailureException",
+        message: str = "Injected fault after the request took effect",
+        *,
+        times: int | None = 1,
+        method: str | None = "POST",
+        path_prefix: str | None = None,
+    ) -> Fault:
+        """Act on the request (a start creates its load), then answer with this error instead."""
+        fault = cls.error(
+            status, code, message, times=times, method=method, path_prefix=path_prefix
+        )
+        fault.after_handling = True
+        return fault
+
+    @classmethod
+    def accepted_then_drop(
+        cls, *, times: int | None = 1, method: str | None = "POST", path_prefix: str | None = None
+    ) -> Fault:
+        """Act on the request (a start creates its load), then close the connection unanswered."""
+        fault = cls.drop(times=times, method=method, path_prefix=path_prefix)
+        fault.after_handling = True
+        return fault
 
     def matches(self, method: str, path: str) -> bool:
         """Whether this fault applies to a request with this method and path."""

@@ -112,7 +112,7 @@ class _LoaderHandler(BaseHTTPRequestHandler):
         emulator.note_request(method, self.path)
         path = urlsplit(self.path).path
         fault = emulator.take_fault(method, path)
-        if fault is not None and self._apply_fault(fault):
+        if fault is not None and not fault.after_handling and self._apply_fault(fault):
             return
         try:
             status, payload = self._route(method, body)
@@ -122,7 +122,9 @@ class _LoaderHandler(BaseHTTPRequestHandler):
             failure = emulator_failure(error)
             self._send_error(failure.status, failure.code, failure.message)
         else:
-            if fault is not None and fault.kind == "trickle":
+            if fault is not None and fault.after_handling:
+                self._apply_fault(fault)  # the request took effect; its answer is lost
+            elif fault is not None and fault.kind == "trickle":
                 self._send_trickle(status, json.dumps(payload).encode(), fault.seconds)
             else:
                 self._send_json(status, payload)

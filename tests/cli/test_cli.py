@@ -182,7 +182,10 @@ def test_start_prints_the_load_id_and_the_emulator_runs_it(cli: Cli) -> None:
     assert run.code == EXIT_SUCCEEDED
     assert str(uuid.UUID(load_id)) == load_id
     assert cli.emulator.list_loads() == [load_id]
-    assert cli.emulator.requests == [("POST", "/loader")]
+    # The start Lambda's code: the loads listed (to recognise its own if the answer is lost),
+    # then one start.
+    assert [method for method, _ in cli.emulator.requests] == ["GET", "POST"]
+    assert cli.emulator.requests[-1] == ("POST", "/loader")
 
 
 def test_start_json_shows_the_request_with_deployment_defaults(cli: Cli) -> None:
@@ -221,13 +224,28 @@ def test_start_of_an_unknown_bucket_prints_neptunes_refusal_without_a_traceback(
     ("fault", "code", "message"),
     [
         (
-            Fault.error(429),
+            Fault.error(429, method="POST"),
             EXIT_START_TRANSIENT,
             "error: Neptune could not start the load this time",
         ),
-        (Fault.drop(), EXIT_START_OUTCOME_UNKNOWN, "error: The start request may have reached"),
+        # Issue 11: the answer was lost and no load started: looked for, safe to start again.
+        (
+            Fault.drop(method="POST"),
+            EXIT_START_TRANSIENT,
+            "error: The start request may have reached",
+        ),
+        (
+            Fault.body(
+                200,
+                b'{"status": "200 OK", "payload": {"loadId": "load-42"}}',
+                "application/json",
+                method="POST",
+            ),
+            EXIT_START_OUTCOME_UNKNOWN,
+            "error: Neptune answered the start with loadId 'load-42', which is not a UUID",
+        ),
     ],
-    ids=["throttled", "answer-lost"],
+    ids=["throttled", "answer-lost", "id-not-a-uuid"],
 )
 def test_start_that_neptune_cannot_answer_has_its_own_exit_code(
     cli: Cli, fault: Fault, code: int, message: str
@@ -241,6 +259,18 @@ def test_start_that_neptune_cannot_answer_has_its_own_exit_code(
     assert len(run.err.strip().splitlines()) == 1  # the message, no traceback
     assert run.out == ""
     # One attempt only, as in the start Lambda: a lost answer must not start the load twice.
+    assert cli.emulator.requests.count(("POST", "/loader")) == 1
+
+
+def test_start_accepted_but_answered_500_adopts_its_load(cli: Cli) -> None:
+    # Given Neptune creates the load, then answers 500 (issue 11: one start, one load)
+    cli.emulator.add_fault(Fault.accepted_then_error(500, "InternalFailureException"))
+    run = cli.run("start", "--source", GOOD["source"], "--format", "csv", "--json")
+    # Then the CLI, like the start Lambda, finds the load and reports it; nothing is sent again
+    printed = json.loads(run.out)
+    assert run.code == EXIT_SUCCEEDED
+    assert printed["adopted"] is True
+    assert cli.emulator.list_loads() == [printed["loadId"]]
     assert cli.emulator.requests.count(("POST", "/loader")) == 1
 
 

@@ -200,7 +200,7 @@ def test_a_queue_filled_by_other_loads_is_waited_out(
     assert len(emulator.list_loads(limit=100)) == 66
 
 
-def test_a_start_whose_answer_was_lost_is_never_sent_again(
+def test_a_start_whose_answer_was_lost_is_adopted_not_sent_again(
     synthesized_batch: SynthesizedWorkflow,
 ) -> None:
     from loadctl.emulator import Fault
@@ -210,17 +210,33 @@ def test_a_start_whose_answer_was_lost_is_never_sent_again(
         "defaults": {"format": "csv"},
         "continueOnFailure": True,
     }
+    # The first start creates its load, then the connection drops before the answer: the start
+    # code finds the load it created and the batch goes on with it.
+    result, emulator = run_batch(
+        synthesized_batch,
+        batch,
+        prepare=lambda e: e.add_fault(Fault.accepted_then_drop(times=1, method="POST")),
+    )
+    assert result.status == "SUCCEEDED", result.cause
+    assert [r for r in emulator.requests if r[0] == "POST"] == [("POST", "/loader")] * 2
+    assert len(emulator.list_loads()) == 2
+
+
+def test_a_start_dropped_before_neptune_acted_is_sent_again_once(
+    synthesized_batch: SynthesizedWorkflow,
+) -> None:
+    from loadctl.emulator import Fault
+
+    batch = {"loads": [{"name": "retried", "source": SMALL}], "defaults": {"format": "csv"}}
     result, emulator = run_batch(
         synthesized_batch,
         batch,
         prepare=lambda e: e.add_fault(Fault.drop(times=1, method="POST")),
     )
-    cause = result.cause_json
-    assert [(r["name"], r["reason"]) for r in cause["rootFailures"]] == [
-        ("lost", "START_OUTCOME_UNKNOWN")
-    ]
-    assert cause["succeeded"] == ["other"]
+    assert result.status == "SUCCEEDED", result.cause
+    # No load of the source appeared, so the start code said it was safe to send again.
     assert [r for r in emulator.requests if r[0] == "POST"] == [("POST", "/loader")] * 2
+    assert len(emulator.list_loads()) == 1
 
 
 def test_a_load_neptune_refuses_to_show_fails_the_batch_as_unavailable(

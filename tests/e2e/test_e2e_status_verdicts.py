@@ -82,7 +82,8 @@ def test_resumable_failure_with_throttled_details_is_resumed_not_failed(
 def test_a_refused_status_read_ends_at_once_as_status_unavailable(
     synthesized: SynthesizedWorkflow,
 ) -> None:
-    # Given a load that runs, and status reads that Neptune refuses (403)
+    # Given a load that runs, and status reads that Neptune refuses (403); the start's list of
+    # loads (GET /loader, issue 11) is allowed
     def prepare(emulator: NeptuneLoaderEmulator) -> dict[str, Any]:
         emulator.add_fault(
             Fault.error(
@@ -91,6 +92,7 @@ def test_a_refused_status_read_ends_at_once_as_status_unavailable(
                 "not authorized to perform neptune-db:GetLoaderJobStatus",
                 times=None,
                 method="GET",
+                path_prefix="/loader/",
             )
         )
         return read_event("state-machine/start-good.json")

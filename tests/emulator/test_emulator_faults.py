@@ -174,3 +174,38 @@ def test_concurrent_clients_are_served(many_clients: list[Any], load_id: str) ->
     for thread in threads:
         thread.join(timeout=10)
     assert results == ["200 OK"] * 20
+
+
+@pytest.mark.parametrize(
+    ("status", "code"), [(500, "InternalFailureException"), (408, "ClientTimeoutException")]
+)
+def test_a_start_accepted_then_answered_with_an_error_creates_the_load(
+    client: Any, emulator: NeptuneLoaderEmulator, status: int, code: str
+) -> None:
+    # Given a start that takes effect but whose answer is an error
+    emulator.add_fault(Fault.accepted_then_error(status, code, "scripted"))
+    with pytest.raises(getattr(client.exceptions, code)):
+        client.start_loader_job(**start_request())
+    # Then the load exists all the same, listed and running from the requested source
+    (load_id,) = client.list_loader_jobs()["payload"]["loadIds"]
+    overall = client.get_loader_job_status(loadId=load_id)["payload"]["overallStatus"]
+    assert overall["fullUri"] == start_request()["source"]
+    assert overall["status"] == "LOAD_IN_PROGRESS"
+
+
+def test_a_start_accepted_then_dropped_creates_the_load(
+    client: Any, emulator: NeptuneLoaderEmulator
+) -> None:
+    emulator.add_fault(Fault.accepted_then_drop())
+    with pytest.raises(ConnectionClosedError):
+        client.start_loader_job(**start_request())
+    assert len(client.list_loader_jobs()["payload"]["loadIds"]) == 1
+
+
+def test_an_error_before_handling_creates_no_load(
+    client: Any, emulator: NeptuneLoaderEmulator
+) -> None:
+    emulator.add_fault(Fault.error(500, "InternalFailureException", method="POST"))
+    with pytest.raises(client.exceptions.InternalFailureException):
+        client.start_loader_job(**start_request())
+    assert client.list_loader_jobs()["payload"]["loadIds"] == []

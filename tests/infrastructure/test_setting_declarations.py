@@ -31,8 +31,8 @@ def _row(declaration: declared.Declaration) -> str:
             default_text, allowed = str(default).lower(), "true, false"
         case declared.Text(optional=optional, expected=expected):
             default_text, allowed = ("none" if optional else "required"), expected
-        case declared.IdList(expected=expected):
-            default_text, allowed = "required", f"a list of {expected}"
+        case declared.IdList(expected=expected, optional=optional):
+            default_text, allowed = ("none" if optional else "required"), f"a list of {expected}"
     return f"| `{declaration.key}` | {default_text} | {allowed} | {declaration.doc} |"
 
 
@@ -55,8 +55,7 @@ def test_cdk_json_sets_only_declared_keys_without_a_default(context: dict[str, A
     required = {
         declaration.key
         for declaration in declared.DECLARATIONS
-        if isinstance(declaration, declared.IdList)
-        or (isinstance(declaration, declared.Text) and not declaration.optional)
+        if isinstance(declaration, declared.IdList | declared.Text) and not declaration.optional
     }
     assert required <= settings_keys
 

@@ -11,7 +11,9 @@ from infrastructure.poll_limits import (
     CHECK_TASK_ALLOWANCE_SECONDS,
     MAX_FLOOR_WAIT_SECONDS,
     START_TASK_ALLOWANCE_SECONDS,
+    queue_full_wait_seconds,
 )
+from infrastructure.setting_declarations import START_QUEUE_FULL_RETRIES
 from infrastructure.settings import Settings, SettingsError
 
 
@@ -79,7 +81,13 @@ def test_workflow_timeout_must_outlast_every_resubmitted_poll_run() -> None:
         "statusMaxWaitSeconds": 300,
         "pollMaxChecks": 100,
     }
-    run = 7200 + 300 + 100 * CHECK_TASK_ALLOWANCE_SECONDS + START_TASK_ALLOWANCE_SECONDS
+    run = (
+        7200
+        + 300
+        + 100 * CHECK_TASK_ALLOWANCE_SECONDS
+        + START_TASK_ALLOWANCE_SECONDS
+        + queue_full_wait_seconds(START_QUEUE_FULL_RETRIES.default)
+    )
     with pytest.raises(SettingsError, match="workflowTimeoutSeconds"):
         Settings.from_context(base | {"maxResubmits": 1, "workflowTimeoutSeconds": 2 * run})
     enough = base | {"maxResubmits": 1, "workflowTimeoutSeconds": 2 * run + 1}
@@ -116,6 +124,7 @@ def test_shipped_defaults_fit_a_24_hour_load_with_margin(context: dict[str, Any]
         + settings.poll.status_max_wait_seconds
         + settings.poll.max_checks * CHECK_TASK_ALLOWANCE_SECONDS
         + START_TASK_ALLOWANCE_SECONDS
+        + queue_full_wait_seconds(settings.start_queue_full_retries)
     )
 
 
@@ -123,3 +132,15 @@ def test_the_floor_wait_bound_agrees_with_the_status_lambdas_policy() -> None:
     from neptune_loader.wait_policy import WaitPolicy
 
     assert WaitPolicy().max_floor_wait == MAX_FLOOR_WAIT_SECONDS
+
+
+def test_source_estimates_are_off_by_default_and_need_their_buckets() -> None:
+    assert Settings.from_context(example_context()).source_estimates is False
+    with pytest.raises(SettingsError, match="'sourceEstimates' is true but 'sourceBuckets'"):
+        Settings.from_context({**example_context(), "sourceEstimates": "true"})
+    settings = Settings.from_context(
+        {**example_context(), "sourceEstimates": "true", "sourceBuckets": "data-a,data-b"}
+    )
+    assert settings.source_buckets == ("data-a", "data-b")
+    with pytest.raises(SettingsError, match="sourceBuckets"):
+        Settings.from_context({**example_context(), "sourceBuckets": ["Not_A_Bucket"]})

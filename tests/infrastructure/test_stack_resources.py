@@ -70,27 +70,33 @@ def test_status_function_may_only_read_loader_status_of_the_cluster(
     assert others == {"xray:PutTelemetryRecords", "xray:PutTraceSegments"}
 
 
-def test_start_function_may_only_start_loads_on_the_cluster(
+def test_start_function_may_only_start_list_and_read_loads_on_the_cluster(
     template: Template, settings: Settings
 ) -> None:
+    # Listing and reading loads (issue 11): a start whose answer was lost finds its load.
     statements = _policy_statements_of_role(template, _role_of_function(template, "start"))
     neptune = [s for s in statements if any(a.startswith("neptune-db:") for a in _actions(s))]
     assert neptune == [
         {
-            "Action": "neptune-db:StartLoaderJob",
+            "Action": [
+                "neptune-db:GetLoaderJobStatus",
+                "neptune-db:ListLoaderJobs",
+                "neptune-db:StartLoaderJob",
+            ],
             "Effect": "Allow",
             "Resource": _cluster_arn(settings),
         }
     ]
 
 
-def test_batch_function_may_only_start_and_read_loads_on_the_cluster(
+def test_batch_function_may_only_start_list_and_read_loads_on_the_cluster(
     template: Template, settings: Settings
 ) -> None:
     statements = _policy_statements_of_role(template, _role_of_function(template, "batch"))
     neptune = [s for s in statements if any(a.startswith("neptune-db:") for a in _actions(s))]
     assert sorted(a for s in neptune for a in _actions(s)) == [
         "neptune-db:GetLoaderJobStatus",
+        "neptune-db:ListLoaderJobs",
         "neptune-db:StartLoaderJob",
     ]
     assert all(s["Resource"] == _cluster_arn(settings) for s in neptune)
@@ -129,7 +135,7 @@ def test_functions_use_the_house_defaults_and_run_in_the_vpc(
     security_group = Capture()
     for handler, timeout in (
         ("loader_status.handler.handler", 15),
-        ("start_loader.handler.handler", 30),
+        ("start_loader.handler.handler", 60),
     ):
         template.has_resource_properties(
             "AWS::Lambda::Function",
@@ -271,3 +277,38 @@ def test_no_physical_names_are_hard_coded(template: Template) -> None:
     for logical_id, resource in template.to_json()["Resources"].items():
         for key in name_keys:
             assert key not in resource.get("Properties", {}), (logical_id, key)
+
+
+def test_source_estimates_set_the_variable_and_read_only_access_to_the_named_buckets(
+    tmp_path: Any, context: dict[str, Any]
+) -> None:
+    import json
+
+    from aws_cdk import App
+
+    from app import build_app
+
+    # Given source estimates on for two buckets
+    overrides = {"sourceEstimates": "true", "sourceBuckets": "data-a,data-b"}
+    app, stack = build_app(App(context={**context, **overrides}, outdir=str(tmp_path)))
+    app.synth()  # cdk-nag runs here: the wildcard on each bucket's objects is acknowledged
+    template = Template.from_json(
+        json.loads((tmp_path / f"{stack.stack_name}.template.json").read_text())
+    )
+    functions = find_functions(template.to_json())
+    # Then only the status function reads the sources ...
+    assert functions["status"].environment["SOURCE_ESTIMATES"] == "true"
+    assert "SOURCE_ESTIMATES" not in functions["start"].environment
+    role = template.to_json()["Resources"][functions["status"].logical_id]["Properties"]["Role"]
+    statements = _policy_statements_of_role(template, role["Fn::GetAtt"][0])
+    s3 = [s for s in statements if any(str(a).startswith("s3:") for a in _list(s["Action"]))]
+    # ... listing and reading the two buckets, nothing else
+    assert sorted(str(s["Action"]) for s in s3) == ["s3:GetObject", "s3:ListBucket"]
+    resources = json.dumps([s["Resource"] for s in s3])
+    assert "data-a" in resources
+    assert "data-b" in resources
+    assert "*" not in resources.replace("/*", "")
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]

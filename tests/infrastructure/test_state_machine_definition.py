@@ -77,6 +77,7 @@ def test_status_check_sends_the_load_id_counters_mark_and_budget(
         "checks.$": "$.poll.checks",
         "consecutiveRetries.$": "$.poll.consecutiveRetries",
         "progressMark.$": "$.poll.progressMark",
+        "estimate.$": "$.poll.estimate",
         # The seconds waited as CountCheck will store them: the wait just done included.
         "waitedSeconds.$": "States.MathAdd($.poll.waitedSeconds, $.poll.nextWaitSeconds)",
         "maxChecks": settings.poll.max_checks,
@@ -92,10 +93,15 @@ def test_progress_mark_starts_empty_moves_on_checks_and_survives_retries(
     assert states["StartPolling"]["Parameters"]["progressMark"] == {"finishedFeeds": 0, "seenAt": 0}
     assert states["CountCheck"]["Parameters"]["progressMark.$"] == "$.loadStatus.progressMark"
     assert states["CountRetry"]["Parameters"]["progressMark.$"] == "$.poll.progressMark"
+    # The estimate travels the same way: not read yet, then the last readable check's.
+    assert states["StartPolling"]["Parameters"]["estimate"] == {"basis": "FEEDS_ONLY"}
+    assert states["CountCheck"]["Parameters"]["estimate.$"] == "$.loadStatus.estimate"
+    assert states["CountRetry"]["Parameters"]["estimate.$"] == "$.poll.estimate"
     # Both counters keep every other field of $.poll.
     for name in ("CountCheck", "CountRetry"):
         assert {key.removesuffix(".$") for key in states[name]["Parameters"]} == {
             "checks", "waitedSeconds", "consecutiveRetries", "nextWaitSeconds", "progressMark",
+            "estimate",
         }  # fmt: skip
     # The load id is read where the workflow put it, never copied into $.poll.
     assert "loadId.$" not in states["StartPolling"]["Parameters"]
@@ -142,13 +148,63 @@ def test_start_errors_map_to_contract_errors(definition: dict[str, Any]) -> None
     states = _states(definition)
     start = states["StartLoad"]
     assert start["Resource"] == START_ARN
-    assert start["InputPath"] == "$.request"
-    targets = {c["ErrorEquals"][0]: states[c["Next"]]["Error"] for c in start["Catch"]}
+    # The request, and the attempt that lets the Lambda adopt a load an earlier try started.
+    assert start["Parameters"] == {"request.$": "$.request", "attempt.$": "$.attempt"}
+    (catch,) = start["Catch"]
+    assert (catch["ErrorEquals"], catch["ResultPath"]) == (["States.ALL"], "$.startError")
+    route = states[catch["Next"]]
+    # A failed resubmission goes first to the exit that keeps the original failure (issue 11).
+    resubmit_failed = route["Choices"][0]
+    assert resubmit_failed == {
+        "Variable": "$.previous",
+        "IsPresent": True,
+        "Next": "CollectResubmitFailure",
+    }
+    targets = {c["StringEquals"]: states[c["Next"]]["Error"] for c in route["Choices"][1:]}
     assert targets == {
         "InvalidInputError": "InvalidInput",
         "NeptuneRequestRejected": "NeptuneLoadFailed",
-        "States.ALL": "NeptuneStatusUnavailable",
+        "NeptuneLoadQueueFull": "NeptuneLoadFailed",
     }
+    assert states[route["Default"]]["Error"] == "NeptuneStatusUnavailable"
+    for choice in route["Choices"][1:]:
+        assert choice["Variable"] == "$.startError.Error"
+
+
+def test_a_failed_resubmission_keeps_the_original_failure_in_the_cause(
+    definition: dict[str, Any],
+) -> None:
+    states = _states(definition)
+    resubmit = states["PrepareResubmit"]["Parameters"]
+    assert resubmit["previous.$"] == "$.loadStatus"
+    assert resubmit["attempt"] == {
+        "since.$": "$$.State.EnteredTime",
+        "previousLoadId.$": "$.start.loadId",
+    }
+    collect = states["CollectResubmitFailure"]
+    assert collect["Parameters"] == {
+        "failure.$": "$.previous",
+        "start": {"resubmitError.$": "$.startError"},
+    }
+    describe = states[collect["Next"]]
+    assert describe["Parameters"]["cause.$"] == (
+        "States.JsonToString(States.JsonMerge($.failure, $.start, false))"
+    )
+    assert states[describe["Next"]] == {
+        "Type": "Fail",
+        "Error": "NeptuneLoadFailed",
+        "CausePath": "$.cause",
+    }
+
+
+def test_a_full_queue_is_waited_out_within_the_declared_bound(
+    definition: dict[str, Any], settings: Settings
+) -> None:
+    retriers = {r["ErrorEquals"][0]: r for r in _states(definition)["StartLoad"]["Retry"]}
+    queue_full = retriers["NeptuneLoadQueueFull"]
+    assert queue_full["MaxAttempts"] == settings.start_queue_full_retries
+    assert queue_full["IntervalSeconds"] >= 60
+    assert queue_full["JitterStrategy"] == "FULL"
 
 
 def test_fail_states_use_contract_errors_and_plain_cause_paths(definition: dict[str, Any]) -> None:

@@ -1,7 +1,7 @@
 """Security properties of the synthesized stack and of what the functions log.
 
-- IAM: no wildcard action anywhere, no Neptune action on a wildcard resource, exactly the two
-  Neptune actions this needs, each held only by its own function.
+- IAM: no wildcard action anywhere, no Neptune action on a wildcard resource, and each function
+  holds exactly the Neptune actions it needs (the status function only GetLoaderJobStatus).
 - Network: the Lambdas' security group lets them out only to the Neptune port.
 - Logs: a captured run (success, failure, throttling, access denied, a start) never shows
   credentials, signatures, authorization headers or the payloads themselves.
@@ -27,8 +27,13 @@ if TYPE_CHECKING:
     from loadctl.emulator import NeptuneLoaderEmulator
 
 NEPTUNE_ACTIONS = {
-    "loader_status.handler.handler": "neptune-db:GetLoaderJobStatus",
-    "start_loader.handler.handler": "neptune-db:StartLoaderJob",
+    "loader_status.handler.handler": {"neptune-db:GetLoaderJobStatus"},
+    # Listing and reading loads: a start whose answer was lost finds its load (issue 11).
+    "start_loader.handler.handler": {
+        "neptune-db:StartLoaderJob",
+        "neptune-db:ListLoaderJobs",
+        "neptune-db:GetLoaderJobStatus",
+    },
 }
 NEPTUNE_PORT = 8182
 # What must never appear in a log line.
@@ -109,7 +114,7 @@ def test_neptune_actions_never_apply_to_a_wildcard_resource(
             assert "neptune-db" in text
 
 
-def test_exactly_two_neptune_actions_each_held_only_by_its_function(
+def test_each_function_holds_exactly_the_neptune_actions_it_needs(
     synthesized_app: SynthesizedApp,
 ) -> None:
     template = synthesized_app.template
@@ -119,10 +124,10 @@ def test_exactly_two_neptune_actions_each_held_only_by_its_function(
         for action in _as_list(statement["Action"])
         if action.startswith("neptune-db:")
     }
-    assert everywhere == set(NEPTUNE_ACTIONS.values())
-    for handler, action in NEPTUNE_ACTIONS.items():
+    assert everywhere == set().union(*NEPTUNE_ACTIONS.values())
+    for handler, actions in NEPTUNE_ACTIONS.items():
         role = _role_of_function(template, handler)
-        assert _neptune_actions_of_role(template, role) == {action}, handler
+        assert _neptune_actions_of_role(template, role) == actions, handler
 
 
 def test_lambda_egress_is_only_the_neptune_port(synthesized_app: SynthesizedApp) -> None:
@@ -206,12 +211,14 @@ def test_a_run_logs_no_credentials_headers_or_payloads(
     emulator.add_fault(
         Fault.error(500, "InternalFailureException", "Failed to start", times=1, method="POST")
     )
-    with pytest.raises(Exception, match="could not start"):
+    # (a 500 that created no load: the start looks for it, then says it is safe to start again)
+    with pytest.raises(Exception, match="safe to start again"):
         invoke_start({"source": "s3://neptune-samples/good/", "format": "csv"})
     invoke_start(
         {
             "source": "s3://neptune-samples/good/",
-            "format": "csv",
+            # baseUri is an RDF parser setting (issue 11 refuses it for csv)
+            "format": "turtle",
             "parserConfiguration": {"baseUri": f"http://{marker}/"},
         }
     )

@@ -77,3 +77,33 @@ def test_simulator_reports_which_workflow_bound_would_fire() -> None:
     )  # fmt: skip
     # Then the total-wait bound fires, never the check bound (the Lambda's budget floor)
     assert outcome.bound_hit == "waitedSeconds"
+
+
+def test_unequal_files_finish_in_proportion_to_their_size_and_records_grow() -> None:
+    load = Load.build(1000.0, sizes=(1.0, 3.0), records=4000)
+    assert load.files == 2
+    assert load.file_done_at == pytest.approx((250.0, 1000.0), abs=0.01)
+    assert load.payload(500)["overallStatus"]["totalRecords"] == 2000
+    assert load.payload(1000)["overallStatus"]["totalRecords"] == 4000
+
+
+def test_with_a_source_estimate_the_lambda_meets_the_end_with_few_checks() -> None:
+    from neptune_loader.estimate import SourceTotals
+
+    # Given a one-file, one-hour load whose source promises its records exactly
+    load = Load.build(3600.0, records=3_600_000)
+    calls: list[str] = []
+
+    def sampler(uri: str) -> SourceTotals:
+        calls.append(uri)
+        return SourceTotals(3_600_000, 1, "SOURCE_SAMPLE")
+
+    poller = lambda s: 30 if s is None else s["nextWaitSeconds"]  # noqa: E731
+    outcome = simulate(load, poller, WaitPolicy(), sampler=sampler)
+    blind = simulate(load, poller, WaitPolicy())
+    # Then the source is read once, the end is seen within the tail interval, and the checks
+    # are a small share of a fixed 30 s poller's 120
+    assert calls == ["s3://bench/load/"]
+    assert outcome.detection_delay <= WaitPolicy().tail_wait
+    assert outcome.checks <= 0.4 * 120
+    assert blind.detection_delay > outcome.detection_delay

@@ -40,24 +40,31 @@ def test_full_request_is_normalized() -> None:
             "parallelism": "medium",
             "queueRequest": True,
             "dependencies": [DEP],
-            "parserConfiguration": {"baseUri": "http://example.org/", "allowEmptyStrings": True},
+            "parserConfiguration": {"allowEmptyStrings": True},
             "userProvidedEdgeIds": "TRUE",
             "edgeOnlyLoad": False,
+        }
+    )
+    # baseUri is an RDF setting and updateSingleCardinalityProperties is not for openCypher
+    # (issue 11): normalized on an RDF request instead.
+    rdf = validate(
+        {
+            "source": "s3://bucket/triples/",
+            "format": "Turtle",
+            "parserConfiguration": {"baseUri": "http://example.org/"},
             "updateSingleCardinalityProperties": "false",
         }
     )
+    assert rdf["updateSingleCardinalityProperties"] is False
+    assert rdf["parserConfiguration"] == {"baseUri": "http://example.org/"}
     assert sent["format"] == "opencypher"
     assert sent["mode"] == "RESUME"
     assert sent["parallelism"] == "MEDIUM"
     assert sent["failOnError"] is False
     assert sent["queueRequest"] is True
     assert sent["userProvidedEdgeIds"] is True
-    assert sent["updateSingleCardinalityProperties"] is False
     assert sent["iamRoleArn"] == f"{ROLE},arn:aws:iam::210987654321:role/Chained"
-    assert sent["parserConfiguration"] == {
-        "baseUri": "http://example.org/",
-        "allowEmptyStrings": "true",
-    }
+    assert sent["parserConfiguration"] == {"allowEmptyStrings": "true"}
 
 
 GOOD = {"source": "s3://bucket/data/", "format": "csv"}
@@ -102,3 +109,74 @@ def test_bad_requests_are_rejected_naming_the_field(request_: object, named: str
 def test_missing_role_without_default_is_named() -> None:
     with pytest.raises(InvalidInputError, match="iamRoleArn is missing"):
         validate(GOOD, role=None)
+
+
+# --- issue 11: null values, spaces in keys, options for the wrong format ---------------------
+
+
+@pytest.mark.parametrize("key", ["mode", "parallelism", "failOnError", "parserConfiguration"])
+def test_null_optional_values_are_treated_as_absent(key: str) -> None:
+    # Before: "mode": null went out as None, botocore refused it after validation, and the
+    # workflow reported "outcome unknown" although nothing was sent.
+    sent = validate({**GOOD, key: None})
+    assert key not in sent or sent[key] == "AUTO"
+    assert sent["mode"] == "AUTO"
+    assert None not in sent.values()
+
+
+def test_null_role_uses_the_deployment_default() -> None:
+    # Before: refused with "iamRoleArn is missing" although the deployment sets a default.
+    assert validate({**GOOD, "iamRoleArn": None})["iamRoleArn"] == ROLE
+    assert validate({**GOOD, "region": None})["region"] == "us-east-1"
+
+
+def test_null_role_without_default_is_named() -> None:
+    with pytest.raises(InvalidInputError, match="iamRoleArn is missing"):
+        validate({**GOOD, "iamRoleArn": None}, role=None)
+
+
+def test_s3_keys_may_contain_spaces() -> None:
+    # Before: refused as "not an S3 URI".
+    assert validate({**GOOD, "source": "s3://bucket/my data/file.csv"})["source"] == (
+        "s3://bucket/my data/file.csv"
+    )
+
+
+def test_s3_uri_with_control_characters_is_refused() -> None:
+    with pytest.raises(InvalidInputError, match="is not an S3 URI"):
+        validate({**GOOD, "source": "s3://bucket/a\nb"})
+
+
+@pytest.mark.parametrize(
+    ("data_format", "option", "named"),
+    [
+        ("csv", {"parserConfiguration": {"namedGraphUri": "http://g/"}}, "namedGraphUri"),
+        ("opencypher", {"parserConfiguration": {"baseUri": "http://b/"}}, "baseUri"),
+        ("turtle", {"parserConfiguration": {"allowEmptyStrings": "true"}}, "allowEmptyStrings"),
+        ("opencypher", {"updateSingleCardinalityProperties": True}, "updateSingleCardinality"),
+        ("csv", {"userProvidedEdgeIds": True}, "userProvidedEdgeIds"),
+        ("nquads", {"userProvidedEdgeIds": False}, "userProvidedEdgeIds"),
+    ],
+)
+def test_options_for_other_formats_are_refused_naming_the_field(
+    data_format: str, option: dict[str, object], named: str
+) -> None:
+    # Before: accepted and sent; Neptune would refuse or ignore them.
+    with pytest.raises(InvalidInputError, match=f"{named}.*{data_format}"):
+        validate({**GOOD, "format": data_format, **option})
+
+
+@pytest.mark.parametrize(
+    ("data_format", "option"),
+    [
+        ("turtle", {"parserConfiguration": {"namedGraphUri": "http://g/", "baseUri": "http://b/"}}),
+        ("ntriples", {"parserConfiguration": {"namedGraphUri": "http://g/"}}),
+        ("csv", {"parserConfiguration": {"allowEmptyStrings": "true"}}),
+        ("opencypher", {"parserConfiguration": {"allowEmptyStrings": True}}),
+        ("csv", {"updateSingleCardinalityProperties": True}),
+        ("opencypher", {"userProvidedEdgeIds": False}),
+    ],
+)
+def test_options_for_their_own_format_are_sent(data_format: str, option: dict[str, object]) -> None:
+    sent = validate({**GOOD, "format": data_format, **option})
+    assert set(option) <= set(sent)

@@ -12,14 +12,26 @@ from neptune_loader.poll_loop import LoopBounds, PollState, route, step
 LOAD_ID = "ef478d76-d9da-4d94-8ff1-08d9d4863aa5"
 BOUNDS = LoopBounds(max_checks=5, max_total_wait=600, max_consecutive_retries=2)
 MARK = {"finishedFeeds": 2, "seenAt": 120}
+ESTIMATE = {
+    "expectedRecords": 1000,
+    "expectedFiles": 4,
+    "percent": 12,
+    "etaSeconds": 880,
+    "basis": "SOURCE_SAMPLE",
+}
 
 
-def running(wait: int = 60, mark: Any = MARK) -> dict[str, Any]:
-    return {"state": "IN_PROGRESS", "nextWaitSeconds": wait, "progressMark": mark}
+def running(wait: int = 60, mark: Any = MARK, estimate: Any = ESTIMATE) -> dict[str, Any]:
+    return {
+        "state": "IN_PROGRESS",
+        "nextWaitSeconds": wait,
+        "progressMark": mark,
+        "estimate": estimate,
+    }
 
 
 def retry(wait: int = 15) -> dict[str, Any]:
-    return {"state": "RETRY", "nextWaitSeconds": wait, "progressMark": None}
+    return {"state": "RETRY", "nextWaitSeconds": wait, "progressMark": None, "estimate": None}
 
 
 def test_start_polling_and_the_first_check_event() -> None:
@@ -31,6 +43,8 @@ def test_start_polling_and_the_first_check_event() -> None:
         "consecutiveRetries": 0,
         "nextWaitSeconds": 30,
         "progressMark": {"finishedFeeds": 0, "seenAt": 0},
+        # Not read yet: the first running check reads the source (estimates on).
+        "estimate": {"basis": "FEEDS_ONLY"},
     }
     # The seconds waited include the wait just done; the bounds travel with each check.
     assert poll.check_event(LOAD_ID, BOUNDS) == {
@@ -38,6 +52,7 @@ def test_start_polling_and_the_first_check_event() -> None:
         "checks": 0,
         "consecutiveRetries": 0,
         "progressMark": {"finishedFeeds": 0, "seenAt": 0},
+        "estimate": {"basis": "FEEDS_ONLY"},
         "waitedSeconds": 30,
         "maxChecks": 5,
         "maxTotalWaitSeconds": 600,
@@ -50,11 +65,13 @@ def test_count_check_takes_the_mark_and_count_retry_keeps_it() -> None:
     assert ending is None
     assert (poll.checks, poll.waited_seconds, poll.next_wait_seconds) == (1, 30, 60)
     assert poll.progress_mark == MARK
+    assert poll.estimate == ESTIMATE
 
     poll, ending = step(poll, retry(), BOUNDS)
     assert ending is None
     assert (poll.checks, poll.waited_seconds, poll.consecutive_retries) == (2, 90, 1)
     assert poll.progress_mark == MARK  # a RETRY read nothing
+    assert poll.estimate == ESTIMATE
 
     poll, _ = step(poll, running(mark={"finishedFeeds": 3, "seenAt": 200}), BOUNDS)
     assert (poll.consecutive_retries, poll.progress_mark["finishedFeeds"]) == (0, 3)

@@ -292,3 +292,49 @@ def test_a_rate_from_the_first_few_files_never_stretches_the_wait_past_the_blind
     feeds = {"LOAD_COMPLETED": 1, "LOAD_IN_PROGRESS": 1, "LOAD_NOT_STARTED": 62}
     # Then the wait is no longer than without a prediction
     assert running(50, feeds, ProgressMark(1, 50)) == policy.blind_max_wait
+
+
+def test_with_a_forecast_the_wait_approaches_the_predicted_end_then_checks_at_the_tail() -> None:
+    from neptune_loader.wait_policy import Forecast
+
+    policy = WaitPolicy()
+
+    def wait(left: float, total: float = 3600) -> int | None:
+        return next_wait_seconds(
+            policy,
+            state=State.IN_PROGRESS,
+            neptune_status="LOAD_IN_PROGRESS",
+            elapsed_seconds=total - left,
+            feed_count={"LOAD_IN_PROGRESS": 1},
+            forecast=Forecast(seconds_left=left, total_seconds=total),
+        )
+
+    # Far from the end: a share of the time left (each check re-predicts from a better rate)
+    assert wait(2000) == round(2000 * policy.forecast_share)
+    # Near it: up to the earliest end the margin allows (3% of 3600 s = 108 s before it) ...
+    assert wait(150) == round(150 - 3600 * policy.forecast_margin)
+    # ... then every tail_wait seconds
+    assert wait(100) == policy.tail_wait
+    assert wait(1) == policy.tail_wait
+
+
+def test_past_the_predicted_end_the_tail_goes_on_and_backs_off_slowly() -> None:
+    from neptune_loader.wait_policy import Forecast
+
+    policy = WaitPolicy()
+
+    def wait(left: float) -> int | None:
+        return next_wait_seconds(
+            policy,
+            state=State.IN_PROGRESS,
+            neptune_status="LOAD_IN_PROGRESS",
+            elapsed_seconds=3600 - left,
+            feed_count={"LOAD_IN_PROGRESS": 1},
+            forecast=Forecast(seconds_left=left, total_seconds=3600),
+        )
+
+    # The estimate was low: records passed it 100 s ago; the end is near, keep the tail
+    assert wait(-100) == policy.tail_wait
+    # Far past it (a badly low estimate): 5% of the overdue time, at most the blind cap
+    assert wait(-2000) == round(2000 * policy.overdue_share)
+    assert wait(-100_000) == policy.blind_cap
