@@ -249,7 +249,14 @@ def test_a_load_neptune_refuses_to_show_fails_the_batch_as_unavailable(
         synthesized_batch,
         batch,
         prepare=lambda e: e.add_fault(
-            Fault.error(403, "AccessDeniedException", "denied", times=None, method="GET")
+            Fault.error(
+                403,
+                "AccessDeniedException",
+                "denied",
+                times=None,
+                method="GET",
+                path_prefix="/loader/",
+            )
         ),
     )
     assert (result.status, result.error) == ("FAILED", "NeptuneBatchFailed")
