@@ -132,7 +132,17 @@ def _resources(template: Mapping[str, Any], resource_type: str) -> dict[str, dic
 
 
 def find_functions(template: Mapping[str, Any]) -> dict[FunctionRole, FunctionInfo]:
-    """The status and start functions of ``template``, keyed by role."""
+    """The status and start functions of ``template`` (and the batch controller, if any), keyed
+    by role."""
+    found = _functions_by_role(template)
+    missing = REQUIRED_ROLES - set(found)
+    if missing:
+        raise DefinitionError(f"no function with the handler for: {', '.join(sorted(missing))}")
+    return found
+
+
+def _functions_by_role(template: Mapping[str, Any]) -> dict[FunctionRole, FunctionInfo]:
+    """The functions of ``template`` that run one of the known handlers, keyed by role."""
     found: dict[FunctionRole, FunctionInfo] = {}
     for logical_id, resource in _resources(template, "AWS::Lambda::Function").items():
         properties = resource.get("Properties", {})
@@ -153,9 +163,6 @@ def find_functions(template: Mapping[str, Any]) -> dict[FunctionRole, FunctionIn
             memory_mb=int(properties.get("MemorySize", 128)),
             asset_path=resource.get("Metadata", {}).get("aws:asset:path"),
         )
-    missing = REQUIRED_ROLES - set(found)
-    if missing:
-        raise DefinitionError(f"no function with the handler for: {', '.join(sorted(missing))}")
     return found
 
 
@@ -179,8 +186,9 @@ def state_machine_resource(
     template: Mapping[str, Any], machine: Machine = "load"
 ) -> tuple[str, dict[str, Any]]:
     """The (logical id, resource) of the template's single-load or batch state machine (the
-    batch one is the one whose definition invokes the batch controller)."""
-    batch = find_functions(template).get("batch")
+    batch one is the one whose definition invokes the batch controller). The template need not
+    hold the status and start functions (a user's own app may build only the status one)."""
+    batch = _functions_by_role(template).get("batch")
     machines = {
         logical_id: resource
         for logical_id, resource in _resources(template, "AWS::StepFunctions::StateMachine").items()
@@ -218,9 +226,11 @@ def resolve_definition(
         If a token has no value (e.g. a function ARN was not given).
     """
     by_logical_id = dict(function_arns)
-    for info in find_functions(template).values():
-        if info.role in function_arns:
-            by_logical_id[info.logical_id] = function_arns[info.role]
+    # Keyed by logical id only, the template need not hold both functions (a user's own app).
+    if set(function_arns) & set(HANDLER_ROLES.values()):
+        for info in find_functions(template).values():
+            if info.role in function_arns:
+                by_logical_id[info.logical_id] = function_arns[info.role]
     pseudo = {**DEFAULT_PSEUDO, **(pseudo_parameters or {})}
     _, resource = state_machine_resource(template, machine)
     definition = resource["Properties"]["DefinitionString"]

@@ -9,7 +9,10 @@ CDK), so ``infrastructure.settings`` and the command line can import it cheaply.
 
 from __future__ import annotations
 
-from neptune_loader.defaults import MAX_FLOOR_WAIT_SECONDS
+from .lambda_code import lambda_defaults
+
+# The longest wait the status Lambda's budget floor may ask for (declared in the Lambdas' defaults).
+MAX_FLOOR_WAIT_SECONDS = lambda_defaults.MAX_FLOOR_WAIT_SECONDS
 
 # The loop needs a first check, one to count, and one more for the budget floor to act on.
 MIN_CHECKS = 3

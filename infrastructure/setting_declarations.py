@@ -12,7 +12,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from infrastructure.poll_limits import (
+from .lambda_code import lambda_defaults
+from .poll_limits import (
     CHECK_TASK_ALLOWANCE_SECONDS,
     HISTORY_EVENT_LIMIT,
     MIN_CHECKS,
@@ -22,7 +23,6 @@ from infrastructure.poll_limits import (
     START_TASK_ALLOWANCE_SECONDS,
     queue_full_wait_seconds,
 )
-from neptune_loader import defaults as lambda_defaults
 
 
 @dataclass(frozen=True, kw_only=True)

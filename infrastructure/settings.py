@@ -13,14 +13,14 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from infrastructure import setting_declarations as declared
-from infrastructure.poll_limits import (
+from . import setting_declarations as declared
+from .poll_limits import (
     CHECK_TASK_ALLOWANCE_SECONDS,
+    MAX_FLOOR_WAIT_SECONDS,
     START_TASK_ALLOWANCE_SECONDS,
     checks_cover_total_wait,
     longest_poll_run_seconds,
 )
-from neptune_loader.defaults import MAX_FLOOR_WAIT_SECONDS
 
 T = TypeVar("T")
 

@@ -19,21 +19,41 @@ from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
 
-from infrastructure.constructs.nag import acknowledge
-from infrastructure.constructs.state_errors import (
-    ERROR_INVALID_INPUT,
-    LAMBDA_INVALID_INPUT_ERROR,
-    LAMBDA_SERVICE_ERRORS,
-    LambdaRetryPolicy,
-)
-from infrastructure.poll_limits import HISTORY_EVENT_LIMIT, worst_case_history_events
-from neptune_loader.defaults import BATCH_MAX_CYCLES
+from ..contract import ERROR_BATCH_FAILED, ERROR_INVALID_INPUT
+from ..lambda_code import lambda_defaults
+from ..poll_limits import HISTORY_EVENT_LIMIT, worst_case_history_events
+from ..settings import PollSettings
+from .nag import acknowledge
+from .neptune_functions import BATCH_FUNCTION_TIMEOUT_SECONDS, NeptuneBatchFunction, as_function
+from .state_errors import LAMBDA_INVALID_INPUT_ERROR, LAMBDA_SERVICE_ERRORS, LambdaRetryPolicy
 
-ERROR_BATCH_FAILED = "NeptuneBatchFailed"
+# Cycles a batch execution may take (declared with the Lambdas' defaults: the controller counts).
+BATCH_MAX_CYCLES: int = lambda_defaults.BATCH_MAX_CYCLES
+
+
+def batch_timeout(status_max_wait_seconds: int, max_cycles: int = BATCH_MAX_CYCLES) -> Duration:
+    """The execution timeout that outlasts every cycle: each may wait the longest wait and run
+    one controller call."""
+    return Duration.seconds(max_cycles * (status_max_wait_seconds + BATCH_FUNCTION_TIMEOUT_SECONDS))
 
 
 class BatchWorkflow(Construct):
     """The batch state machine with its log group.
+
+    Parameters
+    ----------
+    batch_function
+        The controller: a :class:`NeptuneBatchFunction`, or a function built elsewhere that runs
+        the same handler.
+    poll
+        The controller's wait bounds (pass the function's): the default timeout outlasts
+        ``max_cycles`` of the longest wait.
+    timeout
+        The execution's timeout (default: :func:`batch_timeout`).
+    log_retention
+        Retention of the execution log group.
+    max_cycles
+        The controller's cycle bound, checked against the history-event limit at synth.
 
     Attributes
     ----------
@@ -50,13 +70,18 @@ class BatchWorkflow(Construct):
         scope: Construct,
         construct_id: str,
         *,
-        batch_function: lambda_.IFunction,
-        timeout: Duration,
-        log_retention: logs.RetentionDays,
+        batch_function: NeptuneBatchFunction | lambda_.IFunction,
+        poll: PollSettings | None = None,
+        timeout: Duration | None = None,
+        log_retention: logs.RetentionDays = logs.RetentionDays.ONE_MONTH,
         max_cycles: int = BATCH_MAX_CYCLES,
         lambda_retry: LambdaRetryPolicy | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
+        batch_function = as_function(batch_function)
+        timeout = timeout or batch_timeout(
+            (poll or PollSettings()).status_max_wait_seconds, max_cycles
+        )
         retry = lambda_retry or LambdaRetryPolicy()
         invalid = sfn.Fail(
             self, "InvalidBatch", error=ERROR_INVALID_INPUT, cause_path="$.error.Cause"

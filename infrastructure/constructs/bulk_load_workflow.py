@@ -16,8 +16,6 @@ Cause, plus the start error.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from aws_cdk import CfnElement, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
@@ -25,25 +23,25 @@ from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
 
-from infrastructure.constructs.load_status_poller import LoadStatusPoller
-from infrastructure.constructs.nag import acknowledge
-from infrastructure.constructs.start_exits import start_failed
-from infrastructure.constructs.state_errors import (
-    ERROR_INVALID_INPUT,
-    LAMBDA_SERVICE_ERRORS,
-    NEPTUNE_LOAD_QUEUE_FULL,
-    NEPTUNE_TRANSIENT_ERROR,
-    LambdaRetryPolicy,
-)
-from infrastructure.poll_limits import (
+from ..contract import ERROR_INVALID_INPUT
+from ..poll_limits import (
     HISTORY_EVENT_LIMIT,
     QUEUE_FULL_INTERVAL_SECONDS,
     QUEUE_FULL_MAX_DELAY_SECONDS,
     worst_case_history_events,
 )
-
-if TYPE_CHECKING:
-    from infrastructure.settings import PollSettings
+from ..setting_declarations import MAX_RESUBMITS, WORKFLOW_TIMEOUT
+from ..settings import PollSettings
+from .load_status_poller import LoadStatusPoller
+from .nag import acknowledge
+from .neptune_functions import NeptuneStartFunction, NeptuneStatusFunction, as_function
+from .start_exits import start_failed
+from .state_errors import (
+    LAMBDA_SERVICE_ERRORS,
+    NEPTUNE_LOAD_QUEUE_FULL,
+    NEPTUNE_TRANSIENT_ERROR,
+    LambdaRetryPolicy,
+)
 
 # Neptune's transient start errors (throttling, 5xx) get a slower backoff than Lambda's own.
 START_TRANSIENT_RETRY = LambdaRetryPolicy(
@@ -53,6 +51,21 @@ START_TRANSIENT_RETRY = LambdaRetryPolicy(
 
 class BulkLoadWorkflow(Construct):
     """The state machine with its log group.
+
+    Parameters
+    ----------
+    start_function, status_function
+        The two functions: :class:`NeptuneStartFunction` and :class:`NeptuneStatusFunction`
+        (wired to their cluster by construction), or functions built elsewhere that run the same
+        handlers.
+    poll
+        The wait-and-check loop's bounds (defaults: the deployment settings' defaults).
+    max_resubmits
+        Resubmissions with mode ``RESUME`` after a ``retryable`` failure.
+    timeout
+        The execution's timeout; it must outlast every poll run (the settings check this).
+    log_retention
+        Retention of the execution log group.
 
     Attributes
     ----------
@@ -71,16 +84,20 @@ class BulkLoadWorkflow(Construct):
         scope: Construct,
         construct_id: str,
         *,
-        start_function: lambda_.IFunction,
-        status_function: lambda_.IFunction,
-        poll: PollSettings,
-        max_resubmits: int,
-        timeout: Duration,
+        start_function: NeptuneStartFunction | lambda_.IFunction,
+        status_function: NeptuneStatusFunction | lambda_.IFunction,
+        poll: PollSettings | None = None,
+        max_resubmits: int = MAX_RESUBMITS.default,
+        timeout: Duration | None = None,
         start_queue_full_retries: int = 0,
-        log_retention: logs.RetentionDays,
+        log_retention: logs.RetentionDays = logs.RetentionDays.ONE_MONTH,
         lambda_retry: LambdaRetryPolicy | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
+        start_function = as_function(start_function)
+        status_function = as_function(status_function)
+        poll = poll or PollSettings()
+        timeout = timeout or Duration.seconds(WORKFLOW_TIMEOUT.default)
         retry = lambda_retry or LambdaRetryPolicy()
 
         invalid_input = sfn.Fail(

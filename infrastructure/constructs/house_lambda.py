@@ -2,8 +2,10 @@
 
 Runtime, architecture, tracing, JSON logs, a log group with retention, Powertools settings and
 VPC placement are decided here once, so the two functions cannot drift apart. The code is the
-shared ``lambdas/`` asset root; third-party packages come from a layer that ``make`` builds with
-``pip --platform`` (no Docker at synth).
+shared ``lambdas/`` asset root (found in a checkout or in the installed package); third-party
+packages come from a layer built with ``pip --platform`` (no Docker at synth): prebuilt by
+``make`` for this repository's app (:func:`dependency_layer`), or at synth time for an installed
+package (:mod:`.layer_bundling`).
 """
 
 from __future__ import annotations
@@ -18,11 +20,11 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from infrastructure.constructs.nag import acknowledge
+from ..lambda_code import LAMBDA_ASSET_DIR
+from .nag import acknowledge
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
-LAMBDA_ASSET_DIR = PROJECT_ROOT / "lambdas"
-LAYER_DIR = PROJECT_ROOT / "build" / "layer"
+# Where `make` builds the layer in a checkout (nothing is there in an installed package).
+LAYER_DIR = LAMBDA_ASSET_DIR.parent / "build" / "layer"
 
 # The layer is built for exactly this runtime and architecture (see the Makefile's
 # LAMBDA_PYTHON / LAMBDA_PLATFORM); change them together.

@@ -1,8 +1,8 @@
 """A wait-and-check loop for one Neptune bulk load, as a reusable Step Functions fragment.
 
-Chain it after any state whose output holds a load id::
+Chain it after any state whose output holds a load id (``status``: a NeptuneStatusFunction)::
 
-    poller = LoadStatusPoller(self, "Poll", status_function=fn, load_id_path="$.start.loadId")
+    poller = LoadStatusPoller(self, "Poll", status_function=status, load_id_path="$.start.loadId")
     start_task.next(poller).next(sfn.Succeed(self, "Done", output_path="$.loadStatus"))
 
 The loop is written in classic JSONPath (no JSONata, no Variables) so offline interpreters can
@@ -26,24 +26,25 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import aws_stepfunctions_tasks as tasks
 
-from infrastructure.constructs.poller_exits import LoopExits, loop_exits
-from infrastructure.constructs.state_errors import (
-    LAMBDA_INVALID_INPUT_ERROR,
-    LAMBDA_SERVICE_ERRORS,
-    LambdaRetryPolicy,
-)
-from infrastructure.poll_limits import (
+from ..poll_limits import (
     HISTORY_EVENT_LIMIT,
     LOOP_FIXED_EVENTS,
     check_poll_bounds,
     events_per_check,
     worst_case_history_events,
 )
-from infrastructure.setting_declarations import (
+from ..setting_declarations import (
     POLL_INITIAL_WAIT,
     POLL_MAX_CHECKS,
     POLL_MAX_CONSECUTIVE_RETRIES,
     POLL_MAX_TOTAL_WAIT,
+)
+from .neptune_functions import NeptuneStatusFunction, as_function
+from .poller_exits import LoopExits, loop_exits
+from .state_errors import (
+    LAMBDA_INVALID_INPUT_ERROR,
+    LAMBDA_SERVICE_ERRORS,
+    LambdaRetryPolicy,
 )
 
 if TYPE_CHECKING:
@@ -65,6 +66,9 @@ class LoadStatusPoller(sfn.StateMachineFragment):
     With ``load_request_path``, each check also sends the object there as ``loadRequest`` (the
     status Lambda reads its ``failOnError`` and ``errorTolerance``).
 
+    ``status_function``: a :class:`NeptuneStatusFunction` (wired to its cluster by construction)
+    or a function built elsewhere that runs the same handler.
+
     Attributes
     ----------
     load_failed
@@ -80,7 +84,7 @@ class LoadStatusPoller(sfn.StateMachineFragment):
         scope: Construct,
         construct_id: str,
         *,
-        status_function: lambda_.IFunction,
+        status_function: NeptuneStatusFunction | lambda_.IFunction,
         load_id_path: str = "$.loadId",
         load_request_path: str | None = None,
         result_path: str = "$.loadStatus",
@@ -116,7 +120,7 @@ class LoadStatusPoller(sfn.StateMachineFragment):
             time=sfn.WaitTime.seconds_path("$.poll.nextWaitSeconds"),
         )
         check = self._check(
-            status_function,
+            as_function(status_function),
             load_id_path,
             load_request_path,
             max_checks=max_checks,

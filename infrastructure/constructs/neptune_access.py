@@ -15,7 +15,7 @@ from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from infrastructure.constructs.nag import acknowledge
+from .nag import acknowledge
 
 if TYPE_CHECKING:
     from aws_cdk import aws_lambda as lambda_

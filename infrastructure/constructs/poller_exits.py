@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from aws_cdk import aws_stepfunctions as sfn
 
-from infrastructure.constructs.state_errors import (
+from ..contract import (
     ERROR_INVALID_INPUT,
     ERROR_LOAD_FAILED,
     ERROR_LOAD_TIMED_OUT,

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from aws_cdk import Stack
 from aws_cdk import aws_iam as iam
 
-from infrastructure.constructs.nag import acknowledge
+from .nag import acknowledge
 
 if TYPE_CHECKING:
     from aws_cdk import aws_lambda as lambda_

@@ -11,10 +11,8 @@ from typing import TYPE_CHECKING
 
 from aws_cdk import aws_stepfunctions as sfn
 
-from infrastructure.constructs.state_errors import (
-    ERROR_INVALID_INPUT,
-    ERROR_LOAD_FAILED,
-    ERROR_STATUS_UNAVAILABLE,
+from ..contract import ERROR_INVALID_INPUT, ERROR_LOAD_FAILED, ERROR_STATUS_UNAVAILABLE
+from .state_errors import (
     LAMBDA_INVALID_INPUT_ERROR,
     NEPTUNE_LOAD_QUEUE_FULL,
     NEPTUNE_REQUEST_REJECTED,

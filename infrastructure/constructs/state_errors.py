@@ -1,7 +1,8 @@
-"""Error names the workflow's states raise and catch, and how Lambda service errors are retried.
+"""Error names the workflow's states catch, and how Lambda service errors are retried.
 
-The Fail errors are fixed by the interface contract; the Lambda error names are the exception
-class names the Lambdas raise (``lambdas/neptune_loader/exceptions.py``).
+The Lambda error names are the exception class names the Lambdas raise
+(``lambdas/neptune_loader/exceptions.py``). The Fail errors the states raise are the contract's,
+defined in :mod:`infrastructure.contract` with the states and reasons.
 """
 
 from __future__ import annotations
@@ -10,12 +11,6 @@ from dataclasses import dataclass
 
 from aws_cdk import Duration
 from aws_cdk import aws_stepfunctions as sfn
-
-# Fail state errors fixed by the interface contract.
-ERROR_LOAD_FAILED = "NeptuneLoadFailed"
-ERROR_LOAD_TIMED_OUT = "NeptuneLoadTimedOut"
-ERROR_STATUS_UNAVAILABLE = "NeptuneStatusUnavailable"
-ERROR_INVALID_INPUT = "InvalidInput"
 
 # The exception class name the Lambdas raise for bad input (the Lambda error name).
 LAMBDA_INVALID_INPUT_ERROR = "InvalidInputError"

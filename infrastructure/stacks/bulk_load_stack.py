@@ -1,4 +1,4 @@
-"""The deployable stack: wires the Neptune access, two VPC Lambdas, the workflow and alarms.
+"""The deployable stack: wires the Neptune access, three VPC Lambdas, the two workflows and alarms.
 
 Each construct owns its resources and acknowledges its own cdk-nag findings; this module only
 turns the typed settings into construct arguments.
@@ -12,30 +12,21 @@ from aws_cdk import CfnOutput, Duration, Stack
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sns as sns
 
-from infrastructure.constructs.batch_workflow import BatchWorkflow
-from infrastructure.constructs.bulk_load_workflow import BulkLoadWorkflow
-from infrastructure.constructs.house_lambda import (
-    HouseLambda,
-    SharedFunctionProps,
-    dependency_layer,
+from ..constructs.batch_workflow import BatchWorkflow
+from ..constructs.bulk_load_workflow import BulkLoadWorkflow
+from ..constructs.house_lambda import dependency_layer
+from ..constructs.monitoring import WorkflowAlarms
+from ..constructs.neptune_functions import (
+    NeptuneBatchFunction,
+    NeptuneClusterRef,
+    NeptuneStartFunction,
+    NeptuneStatusFunction,
 )
-from infrastructure.constructs.monitoring import WorkflowAlarms
-from infrastructure.constructs.neptune_access import NeptuneAccess
-from infrastructure.constructs.source_access import allow_source_reads
-from neptune_loader.defaults import BATCH_MAX_CYCLES
 
 if TYPE_CHECKING:
     from constructs import Construct
 
-    from infrastructure.settings import Settings
-
-METRICS_NAMESPACE = "NeptuneBulkLoad"
-STATUS_HANDLER = "loader_status.handler.handler"
-START_HANDLER = "start_loader.handler.handler"
-BATCH_HANDLER = "batch_loader.handler.handler"
-# One batch-controller call sends up to 64 loads (25 s each at worst) or checks a few: it stops
-# sending with 30 s left, so 120 s bounds a call.
-BATCH_FUNCTION_TIMEOUT_SECONDS = 120
+    from ..settings import Settings
 
 # CloudWatch Logs retention periods (days) -> CDK enum; keys match setting_declarations.LOG_RETENTION.
 RETENTION_BY_DAYS = {
@@ -64,12 +55,12 @@ class BulkLoadStack(Stack):
 
     Attributes
     ----------
-    status_function, start_function
-        The two Lambda functions.
-    workflow
-        The state machine construct.
-    alarms
-        The CloudWatch alarms.
+    status_function, start_function, batch_function
+        The Lambda functions.
+    workflow, batch_workflow
+        The single-load and batch state machine constructs.
+    alarms, batch_alarms
+        The CloudWatch alarms of each.
     """
 
     def __init__(
@@ -80,73 +71,27 @@ class BulkLoadStack(Stack):
         # "Default" is left out of logical ids (a CDK rule), so the security group and its
         # ingress rule keep the ids they had when this stack built them itself: an update does
         # not replace them, nor the functions' network interfaces.
-        access = NeptuneAccess(
-            self,
-            "Default",
-            vpc_id=settings.vpc_id,
-            subnet_ids=settings.subnet_ids,
-            cluster_security_group_id=settings.neptune_security_group_id,
-            port=settings.neptune_port,
-            cluster_resource_id=settings.cluster_resource_id,
-        )
-        shared = SharedFunctionProps(
-            layer=dependency_layer(self, "Dependencies"),
-            vpc=access.vpc,
-            subnets=access.subnets,
-            security_group=access.security_group,
-            metrics_namespace=METRICS_NAMESPACE,
-            log_retention=retention,
-        )
-        common_env = {
-            "NEPTUNE_ENDPOINT": settings.neptune_endpoint_url,
-            "NEPTUNE_IAM_AUTH": "true" if settings.iam_auth else "false",
-            "STATUS_MIN_WAIT_SECONDS": str(settings.poll.status_min_wait_seconds),
-            "STATUS_MAX_WAIT_SECONDS": str(settings.poll.status_max_wait_seconds),
-            "STATUS_MAX_ERRORS_FETCHED": str(settings.poll.status_max_errors_fetched),
-            "STATUS_TOLERATED_RECORD_ERRORS": str(settings.poll.status_tolerated_record_errors),
-            "STATUS_TOLERATED_ERRORS_PER_MILLION": str(
-                settings.poll.status_tolerated_errors_per_million
-            ),
-        }
-        status_env = dict(common_env)
-        if settings.source_estimates:
-            status_env["SOURCE_ESTIMATES"] = "true"
-        start_env = dict(common_env)
-        if settings.loader_role_arn:
-            start_env["LOADER_IAM_ROLE_ARN"] = settings.loader_role_arn
-        self.status_function = HouseLambda(
+        cluster = NeptuneClusterRef.from_settings(self, "Default", settings)
+        # The layer `make` prebuilt (offline synth); a user's app may let pip bundle one instead.
+        layer = dependency_layer(self, "Dependencies")
+        self.status_function = NeptuneStatusFunction(
             self,
             "LoadStatus",
-            shared=shared,
-            handler=STATUS_HANDLER,
-            description="Reads a Neptune bulk load's status and says what to do next",
-            environment=status_env,
-            service_name="neptune-load-status",
-            # The handler answers within 10 s even when Neptune hangs; 15 s leaves headroom.
-            timeout=Duration.seconds(15),
+            cluster=cluster,
+            poll=settings.poll,
+            source_buckets=settings.source_buckets if settings.source_estimates else None,
+            layer=layer,
+            log_retention=retention,
         ).function
-        self.start_function = HouseLambda(
+        self.start_function = NeptuneStartFunction(
             self,
             "StartLoad",
-            shared=shared,
-            handler=START_HANDLER,
-            description="Starts a Neptune bulk load",
-            environment=start_env,
-            service_name="neptune-load-start",
-            # A look for an earlier attempt's load (<= 10 s), the start (<= 25 s) and, when its
-            # answer is lost, a look for the load it may have created (<= 10 s).
-            timeout=Duration.seconds(60),
+            cluster=cluster,
+            loader_role_arn=settings.loader_role_arn,
+            poll=settings.poll,
+            layer=layer,
+            log_retention=retention,
         ).function
-        access.allow(self.status_function, "neptune-db:GetLoaderJobStatus")
-        # Listing and reading loads lets a start find the load an unanswered start created.
-        access.allow(
-            self.start_function,
-            "neptune-db:StartLoaderJob",
-            "neptune-db:ListLoaderJobs",
-            "neptune-db:GetLoaderJobStatus",
-        )
-        if settings.source_estimates:
-            allow_source_reads(self.status_function, settings.source_buckets)
 
         self.workflow = BulkLoadWorkflow(
             self,
@@ -159,33 +104,23 @@ class BulkLoadStack(Stack):
             timeout=Duration.seconds(settings.workflow_timeout_seconds),
             log_retention=retention,
         )
-        self.batch_function = HouseLambda(
+        # The start function's grants and settings: the batch starts through the same start code
+        # (list, adopt, never twice) and watches its loads by reading their status.
+        self.batch_function = NeptuneBatchFunction(
             self,
             "BatchLoad",
-            shared=shared,
-            handler=BATCH_HANDLER,
-            description="Sends and watches a batch of Neptune bulk loads, one cycle per call",
-            environment={**start_env, "MAX_RESUBMITS": str(settings.max_resubmits)},
-            service_name="neptune-load-batch",
-            timeout=Duration.seconds(BATCH_FUNCTION_TIMEOUT_SECONDS),
+            cluster=cluster,
+            loader_role_arn=settings.loader_role_arn,
+            max_resubmits=settings.max_resubmits,
+            poll=settings.poll,
+            layer=layer,
+            log_retention=retention,
         ).function
-        # The start Lambda's grants (a start lists and reads loads to find one an unanswered
-        # start created); reading statuses is also how the batch watches its loads.
-        access.allow(
-            self.batch_function,
-            "neptune-db:StartLoaderJob",
-            "neptune-db:ListLoaderJobs",
-            "neptune-db:GetLoaderJobStatus",
-        )
         self.batch_workflow = BatchWorkflow(
             self,
             "BatchWorkflow",
             batch_function=self.batch_function,
-            # Every cycle may wait the longest wait and run one call.
-            timeout=Duration.seconds(
-                BATCH_MAX_CYCLES
-                * (settings.poll.status_max_wait_seconds + BATCH_FUNCTION_TIMEOUT_SECONDS)
-            ),
+            poll=settings.poll,  # the timeout outlasts every cycle's longest wait and call
             log_retention=retention,
         )
         topic = (

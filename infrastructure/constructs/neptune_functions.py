@@ -1,0 +1,384 @@
+"""The status, start and batch functions, each wired to one Neptune cluster in a single construct.
+
+(Over the ~300-line guide: the three function constructs share one private base and one docstring
+style; splitting the batch one out would only move its ~45 lines away from that base.)
+
+A function cannot be half-wired: :class:`NeptuneClusterRef` always creates the functions' security
+group (egress to the Neptune port only) with the matching ingress on the cluster's group, and each
+function construct places its Lambda in the cluster's subnets behind that group, points it at the
+cluster's endpoint and grants its one Neptune action on that cluster only.
+
+Example::
+
+    cluster = NeptuneClusterRef(self, "Cluster", endpoint="my-cluster.cluster-abc.us-east-1."
+        "neptune.amazonaws.com", cluster_resource_id="cluster-ABCDEFGHIJKLMN",
+        vpc_id="vpc-0123456789abcdef0", subnet_ids=["subnet-0123456789abcdef0"],
+        security_group_id="sg-0123456789abcdef0")
+    status = NeptuneStatusFunction(self, "LoadStatus", cluster=cluster)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
+
+from aws_cdk import Duration, Token
+from aws_cdk import aws_logs as logs
+from constructs import Construct
+
+from .. import setting_declarations as declared
+from ..settings import PollSettings
+from .house_lambda import HouseLambda, SharedFunctionProps
+from .layer_bundling import shared_dependency_layer
+from .neptune_access import NeptuneAccess
+from .source_access import allow_source_reads
+
+if TYPE_CHECKING:
+    from aws_cdk import aws_lambda as lambda_
+
+    from ..settings import Settings
+
+STATUS_HANDLER = "loader_status.handler.handler"
+START_HANDLER = "start_loader.handler.handler"
+BATCH_HANDLER = "batch_loader.handler.handler"
+# One batch-controller call sends up to 64 loads (25 s each at worst) or checks a few: it stops
+# sending with 30 s left, so 120 s bounds a call.
+BATCH_FUNCTION_TIMEOUT_SECONDS = 120
+METRICS_NAMESPACE = "NeptuneBulkLoad"
+
+
+def _checked(declaration: declared.Text | declared.IdList, prop: str, value: str) -> str:
+    """``value`` when it has the declared form (tokens pass: they resolve at deploy time)."""
+    if not Token.is_unresolved(value) and not declaration.pattern.fullmatch(value):
+        raise ValueError(f"{prop} must be {declaration.expected}, got {value!r}")
+    return value
+
+
+class NeptuneClusterRef(Construct):
+    """One existing Neptune cluster, and the network path and IAM scope the functions use.
+
+    Parameters
+    ----------
+    endpoint
+        The cluster (writer) endpoint host name, without scheme or port.
+    cluster_resource_id
+        The cluster's resource id (``cluster-...``): IAM grants are scoped to it.
+    vpc_id, subnet_ids
+        The cluster's VPC and the (private) subnets the functions run in.
+    security_group_id
+        The cluster's security group: it gets an ingress rule on ``port`` from the functions'
+        group.
+    port
+        The Neptune port; the functions' group may reach this port only.
+    iam_auth
+        Whether requests are SigV4-signed (``False`` for clusters without IAM authentication).
+
+    Attributes
+    ----------
+    access
+        The functions' security group, subnets and cluster-scoped grants.
+    endpoint_url
+        ``https://endpoint:port``, what the functions read from ``NEPTUNE_ENDPOINT``.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        endpoint: str,
+        cluster_resource_id: str,
+        vpc_id: str,
+        subnet_ids: Sequence[str],
+        security_group_id: str,
+        port: int = declared.NEPTUNE_PORT.default,
+        iam_auth: bool = declared.NEPTUNE_IAM_AUTH.default,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        _checked(declared.NEPTUNE_ENDPOINT, "endpoint", endpoint)
+        if not subnet_ids:
+            raise ValueError("subnet_ids must name at least one subnet")
+        if not declared.NEPTUNE_PORT.low <= port <= declared.NEPTUNE_PORT.high:
+            raise ValueError(f"port must be between 1 and 65535, got {port}")
+        self.endpoint = endpoint
+        self.port = port
+        self.iam_auth = iam_auth
+        self.endpoint_url = f"https://{endpoint}:{port}"
+        # "Default" is left out of logical ids: the stack's resources keep the ids they had.
+        self.access = NeptuneAccess(
+            self,
+            "Default",
+            vpc_id=_checked(declared.VPC_ID, "vpc_id", vpc_id),
+            subnet_ids=tuple(
+                _checked(declared.SUBNET_IDS, "subnet_ids", subnet) for subnet in subnet_ids
+            ),
+            cluster_security_group_id=_checked(
+                declared.NEPTUNE_SECURITY_GROUP_ID, "security_group_id", security_group_id
+            ),
+            port=port,
+            cluster_resource_id=_checked(
+                declared.CLUSTER_RESOURCE_ID, "cluster_resource_id", cluster_resource_id
+            ),
+        )
+
+    @classmethod
+    def from_settings(
+        cls, scope: Construct, construct_id: str, settings: Settings
+    ) -> NeptuneClusterRef:
+        """The cluster the deployment settings describe."""
+        return cls(
+            scope,
+            construct_id,
+            endpoint=settings.neptune_endpoint,
+            cluster_resource_id=settings.cluster_resource_id,
+            vpc_id=settings.vpc_id,
+            subnet_ids=settings.subnet_ids,
+            security_group_id=settings.neptune_security_group_id,
+            port=settings.neptune_port,
+            iam_auth=settings.iam_auth,
+        )
+
+
+class _NeptuneFunction(Construct):
+    """A house Lambda wired to ``cluster``, allowed one Neptune action on it."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        cluster: NeptuneClusterRef,
+        actions: tuple[str, ...],
+        handler: str,
+        description: str,
+        service_name: str,
+        timeout: Duration,
+        poll: PollSettings,
+        extra_environment: Mapping[str, str],
+        layer: lambda_.ILayerVersion | None,
+        log_retention: logs.RetentionDays,
+        metrics_namespace: str,
+        log_level: str,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.cluster = cluster
+        shared = SharedFunctionProps(
+            layer=layer or shared_dependency_layer(self),
+            vpc=cluster.access.vpc,
+            subnets=cluster.access.subnets,
+            security_group=cluster.access.security_group,
+            metrics_namespace=metrics_namespace,
+            log_retention=log_retention,
+        )
+        # Both Lambdas read one settings module, which checks every variable it knows.
+        environment = {
+            "NEPTUNE_ENDPOINT": cluster.endpoint_url,
+            "NEPTUNE_IAM_AUTH": "true" if cluster.iam_auth else "false",
+            "STATUS_MIN_WAIT_SECONDS": str(poll.status_min_wait_seconds),
+            "STATUS_MAX_WAIT_SECONDS": str(poll.status_max_wait_seconds),
+            "STATUS_MAX_ERRORS_FETCHED": str(poll.status_max_errors_fetched),
+            "STATUS_TOLERATED_RECORD_ERRORS": str(poll.status_tolerated_record_errors),
+            "STATUS_TOLERATED_ERRORS_PER_MILLION": str(poll.status_tolerated_errors_per_million),
+            **extra_environment,
+        }
+        # "Default": the function keeps the logical id it has when built directly in a stack.
+        house = HouseLambda(
+            self,
+            "Default",
+            shared=shared,
+            handler=handler,
+            description=description,
+            environment=environment,
+            service_name=service_name,
+            timeout=timeout,
+            log_level=log_level,
+        )
+        self.function: lambda_.Function = house.function
+        self.log_group: logs.LogGroup = house.log_group
+        cluster.access.allow(self.function, *actions)
+
+
+def as_function(function: _NeptuneFunction | lambda_.IFunction) -> lambda_.IFunction:
+    """The Lambda function of a function construct, or ``function`` itself."""
+    return function.function if isinstance(function, _NeptuneFunction) else function
+
+
+class NeptuneStatusFunction(_NeptuneFunction):
+    """The status Lambda: reads one load's status and says what to do next.
+
+    Parameters
+    ----------
+    cluster
+        The cluster it reads; the function gets its network path and
+        ``neptune-db:GetLoaderJobStatus`` on it.
+    poll
+        The wait policy's bounds (``status_*`` fields); the loop's own bounds go to the poller.
+    source_buckets
+        Buckets the loads read from: given, the function estimates each load's records from its
+        source and may list and read these buckets (nothing else).
+    layer
+        The dependency layer; by default one layer per stack, built at synth time by pip
+        (no Docker).
+    log_retention, metrics_namespace, log_level
+        Logging (JSON, X-Ray tracing always on) and the Powertools metrics namespace.
+
+    Attributes
+    ----------
+    function, log_group, cluster
+        The Lambda function, its log group, and the cluster it is wired to.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        cluster: NeptuneClusterRef,
+        poll: PollSettings | None = None,
+        source_buckets: Sequence[str] | None = None,
+        layer: lambda_.ILayerVersion | None = None,
+        log_retention: logs.RetentionDays = logs.RetentionDays.ONE_MONTH,
+        metrics_namespace: str = METRICS_NAMESPACE,
+        log_level: str = "INFO",
+    ) -> None:
+        super().__init__(
+            scope,
+            construct_id,
+            cluster=cluster,
+            actions=("neptune-db:GetLoaderJobStatus",),
+            handler=STATUS_HANDLER,
+            description="Reads a Neptune bulk load's status and says what to do next",
+            service_name="neptune-load-status",
+            # The handler answers within 10 s even when Neptune hangs; 15 s leaves headroom.
+            timeout=Duration.seconds(15),
+            poll=poll or PollSettings(),
+            extra_environment={"SOURCE_ESTIMATES": "true"} if source_buckets else {},
+            layer=layer,
+            log_retention=log_retention,
+            metrics_namespace=metrics_namespace,
+            log_level=log_level,
+        )
+        if source_buckets:
+            allow_source_reads(self.function, tuple(source_buckets))
+
+
+class NeptuneStartFunction(_NeptuneFunction):
+    """The start Lambda: validates a loader request and starts the load.
+
+    Parameters
+    ----------
+    cluster
+        The cluster it loads into; the function gets its network path and
+        ``neptune-db:StartLoaderJob`` on it.
+    loader_role_arn
+        The ``iamRoleArn`` for requests that do not name one (the role Neptune reads S3 with).
+    poll, layer, log_retention, metrics_namespace, log_level
+        As for :class:`NeptuneStatusFunction` (pass the same ``poll``: both Lambdas check it).
+
+    Attributes
+    ----------
+    function, log_group, cluster
+        The Lambda function, its log group, and the cluster it is wired to.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        cluster: NeptuneClusterRef,
+        loader_role_arn: str | None = None,
+        poll: PollSettings | None = None,
+        layer: lambda_.ILayerVersion | None = None,
+        log_retention: logs.RetentionDays = logs.RetentionDays.ONE_MONTH,
+        metrics_namespace: str = METRICS_NAMESPACE,
+        log_level: str = "INFO",
+    ) -> None:
+        if loader_role_arn:
+            _checked(declared.LOADER_ROLE_ARN, "loader_role_arn", loader_role_arn)
+        super().__init__(
+            scope,
+            construct_id,
+            cluster=cluster,
+            # Listing and reading loads lets a start find the load an unanswered start created.
+            actions=(
+                "neptune-db:StartLoaderJob",
+                "neptune-db:ListLoaderJobs",
+                "neptune-db:GetLoaderJobStatus",
+            ),
+            handler=START_HANDLER,
+            description="Starts a Neptune bulk load",
+            service_name="neptune-load-start",
+            # A look for an earlier attempt's load (<= 10 s), the start (<= 25 s) and, when its
+            # answer is lost, a look for the load it may have created (<= 10 s).
+            timeout=Duration.seconds(60),
+            poll=poll or PollSettings(),
+            extra_environment={"LOADER_IAM_ROLE_ARN": loader_role_arn} if loader_role_arn else {},
+            layer=layer,
+            log_retention=log_retention,
+            metrics_namespace=metrics_namespace,
+            log_level=log_level,
+        )
+
+
+class NeptuneBatchFunction(_NeptuneFunction):
+    """The batch controller: sends and watches a batch of loads, one wait cycle per call.
+
+    Parameters
+    ----------
+    cluster
+        The cluster it loads into; the function gets its network path and the start function's
+        actions on it (``StartLoaderJob``, ``ListLoaderJobs``, ``GetLoaderJobStatus``: it starts
+        through the start code and watches its loads by reading their status).
+    loader_role_arn
+        The ``iamRoleArn`` for loads whose request names none.
+    max_resubmits
+        Resubmissions with mode ``RESUME`` of a load with a ``retryable`` failure.
+    poll, layer, log_retention, metrics_namespace, log_level
+        As for :class:`NeptuneStatusFunction`.
+
+    Attributes
+    ----------
+    function, log_group, cluster
+        The Lambda function, its log group, and the cluster it is wired to.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        cluster: NeptuneClusterRef,
+        loader_role_arn: str | None = None,
+        max_resubmits: int = declared.MAX_RESUBMITS.default,
+        poll: PollSettings | None = None,
+        layer: lambda_.ILayerVersion | None = None,
+        log_retention: logs.RetentionDays = logs.RetentionDays.ONE_MONTH,
+        metrics_namespace: str = METRICS_NAMESPACE,
+        log_level: str = "INFO",
+    ) -> None:
+        if loader_role_arn:
+            _checked(declared.LOADER_ROLE_ARN, "loader_role_arn", loader_role_arn)
+        super().__init__(
+            scope,
+            construct_id,
+            cluster=cluster,
+            actions=(
+                "neptune-db:StartLoaderJob",
+                "neptune-db:ListLoaderJobs",
+                "neptune-db:GetLoaderJobStatus",
+            ),
+            handler=BATCH_HANDLER,
+            description="Sends and watches a batch of Neptune bulk loads, one cycle per call",
+            service_name="neptune-load-batch",
+            timeout=Duration.seconds(BATCH_FUNCTION_TIMEOUT_SECONDS),
+            poll=poll or PollSettings(),
+            extra_environment={
+                **({"LOADER_IAM_ROLE_ARN": loader_role_arn} if loader_role_arn else {}),
+                "MAX_RESUBMITS": str(max_resubmits),
+            },
+            layer=layer,
+            log_retention=log_retention,
+            metrics_namespace=metrics_namespace,
+            log_level=log_level,
+        )

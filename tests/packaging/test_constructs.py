@@ -1,0 +1,137 @@
+"""The user-facing constructs: one cluster wires every function; the layer is bundled by pip."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+from aws_cdk import App, Stack
+from aws_cdk.assertions import Template
+
+from infrastructure import (
+    BATCH_FAIL_ERRORS,
+    BatchWorkflow,
+    BulkLoadWorkflow,
+    NeptuneBatchFunction,
+    NeptuneClusterRef,
+    NeptuneStartFunction,
+    NeptuneStatusFunction,
+)
+from infrastructure.constructs.layer_bundling import PipLocalBundling, pip_command
+
+CLUSTER = {
+    "endpoint": "my-cluster.cluster-abcdefghijkl.us-east-1.neptune.amazonaws.com",
+    "cluster_resource_id": "cluster-ABCDEFGHIJKLMNOPQRSTUVWXYZ",
+    "vpc_id": "vpc-0123456789abcdef0",
+    "subnet_ids": ["subnet-0123456789abcdef0"],
+    "security_group_id": "sg-0123456789abcdef0",
+}
+
+
+def scratch_stack() -> Stack:
+    # No bundling at synth: these tests look at the wiring, not at the layer's content.
+    return Stack(App(context={"aws:cdk:bundling-stacks": []}), "Scratch")
+
+
+def test_status_and_start_functions_share_one_cluster_wiring_and_one_layer() -> None:
+    stack = scratch_stack()
+    cluster = NeptuneClusterRef(stack, "Cluster", **CLUSTER)
+    status = NeptuneStatusFunction(stack, "Status", cluster=cluster)
+    start = NeptuneStartFunction(
+        stack,
+        "Start",
+        cluster=cluster,
+        loader_role_arn="arn:aws:iam::123456789012:role/NeptuneLoadFromS3",
+    )
+    BulkLoadWorkflow(stack, "Workflow", start_function=start, status_function=status)
+    template = Template.from_stack(stack)
+    template.resource_count_is("AWS::EC2::SecurityGroup", 1)
+    template.resource_count_is("AWS::EC2::SecurityGroupIngress", 1)
+    template.resource_count_is("AWS::Lambda::LayerVersion", 1)
+    template.resource_count_is("AWS::StepFunctions::StateMachine", 1)
+    functions = template.find_resources("AWS::Lambda::Function")
+    environments = {
+        props["Properties"]["Handler"]: props["Properties"]["Environment"]["Variables"]
+        for props in functions.values()
+    }
+    endpoint = f"https://{CLUSTER['endpoint']}:8182"
+    assert {env["NEPTUNE_ENDPOINT"] for env in environments.values()} == {endpoint}
+    assert "LOADER_IAM_ROLE_ARN" in environments["start_loader.handler.handler"]
+    assert "LOADER_IAM_ROLE_ARN" not in environments["loader_status.handler.handler"]
+
+
+def test_the_batch_function_is_wired_like_the_start_function_and_drives_its_workflow() -> None:
+    stack = scratch_stack()
+    cluster = NeptuneClusterRef(stack, "Cluster", **CLUSTER)
+    batch = NeptuneBatchFunction(stack, "Batch", cluster=cluster, max_resubmits=2)
+    BatchWorkflow(stack, "BatchWorkflow", batch_function=batch)
+    template = Template.from_stack(stack)
+    template.resource_count_is("AWS::EC2::SecurityGroup", 1)
+    [function] = template.find_resources("AWS::Lambda::Function").values()
+    properties = function["Properties"]
+    assert properties["Handler"] == "batch_loader.handler.handler"
+    assert properties["Timeout"] == 120
+    environment = properties["Environment"]["Variables"]
+    assert environment["NEPTUNE_ENDPOINT"] == f"https://{CLUSTER['endpoint']}:8182"
+    assert environment["MAX_RESUBMITS"] == "2"
+    assert "LOADER_IAM_ROLE_ARN" not in environment
+    actions = sorted(
+        action
+        for policy in template.find_resources("AWS::IAM::Policy").values()
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+        for action in (
+            statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+        )
+        if action.startswith("neptune-db:")
+    )
+    assert actions == [
+        "neptune-db:GetLoaderJobStatus",
+        "neptune-db:ListLoaderJobs",
+        "neptune-db:StartLoaderJob",
+    ]
+    [machine] = template.find_resources("AWS::StepFunctions::StateMachine").values()
+    # The definition's text around the function's ARN (a Fn::Join of strings and references).
+    text = "".join(
+        p for p in machine["Properties"]["DefinitionString"]["Fn::Join"][1] if isinstance(p, str)
+    )
+    assert all(f'"Error":"{error}"' in text for error in BATCH_FAIL_ERRORS)
+
+
+@pytest.mark.parametrize(
+    ("prop", "value"),
+    [
+        ("endpoint", "https://my-cluster.example.com:8182"),
+        ("cluster_resource_id", "db-ABCDEFGHIJKLMN"),
+        ("vpc_id", "my-vpc"),
+        ("subnet_ids", ["subnet-0123456789abcdef0", "sn-1"]),
+        ("security_group_id", "0123456789abcdef0"),
+    ],
+)
+def test_a_malformed_cluster_value_is_refused_naming_the_prop(prop: str, value: object) -> None:
+    with pytest.raises(ValueError, match=rf"^{prop} must be"):
+        NeptuneClusterRef(scratch_stack(), "Cluster", **(CLUSTER | {prop: value}))
+
+
+def test_the_layer_is_installed_for_the_lambda_platform() -> None:
+    command = pip_command(Path("req.txt"), Path("out"))
+    assert command[:4] == [sys.executable, "-m", "pip", "install"]
+    joined = " ".join(command)
+    for option in (
+        "--platform manylinux2014_aarch64",
+        "--python-version 3.13",
+        "--implementation cp",
+        "--only-binary=:all:",
+        "--target out",
+        "-r req.txt",
+    ):
+        assert option in joined
+
+
+def test_a_failed_layer_install_says_how_to_bundle_offline(tmp_path: Path) -> None:
+    requirements = tmp_path / "requirements.txt"
+    requirements.write_text("no-such-package-for-this-test==1.0\n")
+    bundling = PipLocalBundling(requirements, ["--no-index", "--find-links", str(tmp_path)])
+    with pytest.raises(RuntimeError, match=r"PIP_NO_INDEX=1 PIP_FIND_LINKS=.*layer=") as raised:
+        bundling.try_bundle(str(tmp_path / "out"))
+    assert "no-such-package-for-this-test" in str(raised.value)
