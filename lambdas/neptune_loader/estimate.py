@@ -99,6 +99,8 @@ def build_estimate(
                 eta = elapsed * (1 - done) / done
     if percent is not None and state is not State.SUCCEEDED:
         percent = min(RUNNING_PERCENT_CAP, percent)
+    if eta is not None and not math.isfinite(eta):
+        eta = None  # a running time near the float limit (Neptune's totalTimeSpent is any number)
     return EstimateJson(
         expectedRecords=totals.expected_records,
         expectedFiles=totals.expected_files,
