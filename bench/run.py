@@ -276,6 +276,11 @@ def run_all(*, runs: int, iterations: int, loads_per_profile: int, out: Path) ->
     from bench.report import render
 
     (out / "benchmarks.md").write_text(render(result, runs=runs, iterations=iterations))
+    from bench import batch  # its own section and JSON file (docs/benchmarks.md, "Batches")
+
+    batch_result = batch.measure(CDK_OUT)
+    (out / "benchmarks-batch.json").write_text(json.dumps(batch_result, indent=2) + "\n")
+    batch.update_report(out / "benchmarks.md", batch_result)
     print(f"wrote {out / 'benchmarks.md'}")
     return result
 

@@ -18,37 +18,45 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from .constructs.batch_workflow import BatchWorkflow
     from .constructs.bulk_load_workflow import BulkLoadWorkflow
     from .constructs.layer_bundling import bundled_dependency_layer
     from .constructs.load_status_poller import LoadStatusPoller
     from .constructs.neptune_functions import (
+        NeptuneBatchFunction,
         NeptuneClusterRef,
         NeptuneStartFunction,
         NeptuneStatusFunction,
     )
-    from .contract import FAIL_ERRORS, REASONS, STATES, State
+    from .contract import BATCH_FAIL_ERRORS, FAIL_ERRORS, REASONS, STATES, State
     from .settings import PollSettings
 
 # Public name -> the module (relative to this package) that defines it.
 _EXPORTS = {
+    "BatchWorkflow": ".constructs.batch_workflow",
     "BulkLoadWorkflow": ".constructs.bulk_load_workflow",
     "LoadStatusPoller": ".constructs.load_status_poller",
+    "NeptuneBatchFunction": ".constructs.neptune_functions",
     "NeptuneClusterRef": ".constructs.neptune_functions",
     "NeptuneStartFunction": ".constructs.neptune_functions",
     "NeptuneStatusFunction": ".constructs.neptune_functions",
     "bundled_dependency_layer": ".constructs.layer_bundling",
     "PollSettings": ".settings",
+    "BATCH_FAIL_ERRORS": ".contract",
     "FAIL_ERRORS": ".contract",
     "REASONS": ".contract",
     "STATES": ".contract",
     "State": ".contract",
 }
 __all__ = [
+    "BATCH_FAIL_ERRORS",
     "FAIL_ERRORS",
     "REASONS",
     "STATES",
+    "BatchWorkflow",
     "BulkLoadWorkflow",
     "LoadStatusPoller",
+    "NeptuneBatchFunction",
     "NeptuneClusterRef",
     "NeptuneStartFunction",
     "NeptuneStatusFunction",

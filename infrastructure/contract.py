@@ -21,6 +21,10 @@ FAIL_ERRORS = (
     ERROR_STATUS_UNAVAILABLE,
     ERROR_INVALID_INPUT,
 )
+# The batch state machine's Fail errors (docs/contract.md, "Batch state machine"): a failed batch
+# or a failed controller, and an invalid batch.
+ERROR_BATCH_FAILED = "NeptuneBatchFailed"
+BATCH_FAIL_ERRORS = (ERROR_BATCH_FAILED, ERROR_INVALID_INPUT)
 
 # The status object's ``state`` (a str enum): IN_PROGRESS, SUCCEEDED, FAILED, RETRY, UNAVAILABLE.
 State = lambda_statuses.State

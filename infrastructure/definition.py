@@ -31,11 +31,16 @@ from .settings import DEFAULT_STACK_NAME as STACK_NAME
 
 DEFAULT_TEMPLATE = Path(__file__).resolve().parents[1] / "cdk.out" / f"{STACK_NAME}.template.json"
 
-FunctionRole = Literal["status", "start"]
+FunctionRole = Literal["status", "start", "batch"]
 HANDLER_ROLES: dict[str, FunctionRole] = {
     "loader_status.handler.handler": "status",
     "start_loader.handler.handler": "start",
+    "batch_loader.handler.handler": "batch",
 }
+# The functions every template has; the batch controller is optional (templates of older builds).
+REQUIRED_ROLES: frozenset[FunctionRole] = frozenset({"status", "start"})
+# Which state machine: the single-load workflow, or the batch workflow (found by its controller).
+Machine = Literal["load", "batch"]
 
 # Pseudo parameters a definition may reference; overridable in resolve_definition.
 DEFAULT_PSEUDO = {
@@ -128,7 +133,17 @@ def _resources(template: Mapping[str, Any], resource_type: str) -> dict[str, dic
 
 
 def find_functions(template: Mapping[str, Any]) -> dict[FunctionRole, FunctionInfo]:
-    """The status and start functions of ``template``, keyed by role."""
+    """The status and start functions of ``template`` (and the batch controller, if any), keyed
+    by role."""
+    found = _functions_by_role(template)
+    missing = REQUIRED_ROLES - set(found)
+    if missing:
+        raise DefinitionError(f"no function with the handler for: {', '.join(sorted(missing))}")
+    return found
+
+
+def _functions_by_role(template: Mapping[str, Any]) -> dict[FunctionRole, FunctionInfo]:
+    """The functions of ``template`` that run one of the known handlers, keyed by role."""
     found: dict[FunctionRole, FunctionInfo] = {}
     for logical_id, resource in _resources(template, "AWS::Lambda::Function").items():
         properties = resource.get("Properties", {})
@@ -149,9 +164,6 @@ def find_functions(template: Mapping[str, Any]) -> dict[FunctionRole, FunctionIn
             memory_mb=int(properties.get("MemorySize", 128)),
             asset_path=resource.get("Metadata", {}).get("aws:asset:path"),
         )
-    missing = set(HANDLER_ROLES.values()) - set(found)
-    if missing:
-        raise DefinitionError(f"no function with the handler for: {', '.join(sorted(missing))}")
     return found
 
 
@@ -171,11 +183,22 @@ def placeholder_arns(
     }
 
 
-def state_machine_resource(template: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
-    """The (logical id, resource) of the template's single state machine."""
-    machines = _resources(template, "AWS::StepFunctions::StateMachine")
+def state_machine_resource(
+    template: Mapping[str, Any], machine: Machine = "load"
+) -> tuple[str, dict[str, Any]]:
+    """The (logical id, resource) of the template's single-load or batch state machine (the
+    batch one is the one whose definition invokes the batch controller). The template need not
+    hold the status and start functions (a user's own app may build only the status one)."""
+    batch = _functions_by_role(template).get("batch")
+    machines = {
+        logical_id: resource
+        for logical_id, resource in _resources(template, "AWS::StepFunctions::StateMachine").items()
+        if (batch is not None and batch.logical_id in json.dumps(resource)) == (machine == "batch")
+    }
     if len(machines) != 1:
-        raise DefinitionError(f"expected one state machine in the template, found {len(machines)}")
+        raise DefinitionError(
+            f"expected one {machine} state machine in the template, found {len(machines)}"
+        )
     return next(iter(machines.items()))
 
 
@@ -183,6 +206,7 @@ def resolve_definition(
     template: Mapping[str, Any],
     function_arns: Mapping[str, str],
     pseudo_parameters: Mapping[str, str] | None = None,
+    machine: Machine = "load",
 ) -> dict[str, Any]:
     """The state machine definition as plain ASL JSON with the Lambda ARNs substituted.
 
@@ -194,6 +218,8 @@ def resolve_definition(
         ARN to use per function, keyed by role (``"status"``, ``"start"``) or logical id.
     pseudo_parameters
         Values for ``Ref`` to ``AWS::Partition``/``AWS::Region``/``AWS::AccountId``.
+    machine
+        ``"load"`` (the single-load workflow) or ``"batch"``.
 
     Raises
     ------
@@ -207,8 +233,8 @@ def resolve_definition(
             if info.role in function_arns:
                 by_logical_id[info.logical_id] = function_arns[info.role]
     pseudo = {**DEFAULT_PSEUDO, **(pseudo_parameters or {})}
-    _, machine = state_machine_resource(template)
-    definition = machine["Properties"]["DefinitionString"]
+    _, resource = state_machine_resource(template, machine)
+    definition = resource["Properties"]["DefinitionString"]
     text = (
         definition if isinstance(definition, str) else _resolve(definition, by_logical_id, pseudo)
     )

@@ -2,7 +2,8 @@
 
 From a checkout, ``lambdas/`` sits beside this package (``infrastructure/``); installed with pip,
 it is package data inside it (``neptune_bulk_load_workflow/lambdas/``). Either way it is the
-Lambda asset root (handlers ``loader_status.handler.handler``, ``start_loader.handler.handler``).
+Lambda asset root (handlers ``loader_status.handler.handler``, ``start_loader.handler.handler``,
+``batch_loader.handler.handler``).
 
 The CDK side reads a few stdlib-only Lambda modules (the declared defaults, the status table, the endpoint's region) by
 file path under a private module name, so ``neptune_loader`` never has to be on anyone's

@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from loadctl.batch_commands import add_batch_arguments
 from loadctl.exit_codes import ERROR_EXIT_CODES, EXIT_CODES, EXIT_INTERRUPTED, help_epilog
 from loadctl.load_commands import cmd_start, cmd_status, cmd_watch, use_lambda_code
 
@@ -206,6 +207,17 @@ def build_parser() -> argparse.ArgumentParser:
         help="serve the Neptune loader emulator (options: python -m loadctl emulator --help)",
         add_help=False,
     )
+
+    batch = _command(
+        commands,
+        "batch",
+        "send a batch of loads (FILE.json) or watch loads (--watch ID...) to one verdict",
+        "Send a batch of loads as the batch workflow does, in order, with Neptune dependencies "
+        "and within its queue (or watch loads started elsewhere) until every load has ended; a "
+        "line per load and a total whenever something changed, then the results or the Cause.",
+    )
+    add_batch_arguments(batch)
+    _connection(batch)
 
     demo = _command(
         commands,

@@ -44,11 +44,17 @@ EXIT_CODES: tuple[ExitCode, ...] = (
         "the load was started (or found, when its start's answer was lost); its id is printed",
     ),
     ExitCode(EXIT_SUCCEEDED, ("demo",), "the workflow ended as the scenario expects"),
+    ExitCode(EXIT_SUCCEEDED, ("batch",), "every load of the batch succeeded"),
     ExitCode(EXIT_LOAD_FAILED, ("status", "watch"), "the load failed (state FAILED)"),
     ExitCode(EXIT_LOAD_FAILED, ("demo",), "the workflow did not end as the scenario expects"),
     ExitCode(
+        EXIT_LOAD_FAILED,
+        ("batch",),
+        "a load failed or the batch ran out of cycles; the Cause is printed",
+    ),
+    ExitCode(
         EXIT_USAGE,
-        ("status", "watch", "start", "demo"),
+        ("status", "watch", "start", "demo", "batch"),
         "bad options or configuration (no endpoint, no region for a signed request)",
     ),
     ExitCode(
@@ -68,8 +74,8 @@ EXIT_CODES: tuple[ExitCode, ...] = (
     ),
     ExitCode(
         EXIT_INVALID_INPUT,
-        ("status", "watch", "start"),
-        "invalid load id or loader request; nothing was sent",
+        ("status", "watch", "start", "batch"),
+        "invalid load id, loader request or batch; nothing was sent",
     ),
     ExitCode(
         EXIT_START_REJECTED,
@@ -101,7 +107,7 @@ EXIT_CODES: tuple[ExitCode, ...] = (
     ),
     ExitCode(
         EXIT_INTERRUPTED,
-        ("status", "watch", "start", "demo"),
+        ("status", "watch", "start", "demo", "batch"),
         "interrupted (Ctrl-C); a load already started goes on in Neptune",
     ),
 )

@@ -1,4 +1,5 @@
-"""The deployable stack: wires the Neptune access, two Lambdas, the workflow, alarms and dashboard.
+"""The deployable stack: wires the Neptune access, three Lambdas, the two workflows, alarms and
+a dashboard.
 
 Each construct owns its resources and acknowledges its own cdk-nag findings; this module only
 turns the typed settings of one deployment into construct arguments, plus what applies to the
@@ -15,12 +16,14 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_stepfunctions as sfn
 
+from ..constructs.batch_workflow import BatchWorkflow
 from ..constructs.bulk_load_workflow import BulkLoadWorkflow
 from ..constructs.house_lambda import dependency_layer
 from ..constructs.monitoring import WorkflowAlarms, WorkflowDashboard
 from ..constructs.nag import acknowledge
 from ..constructs.neptune_functions import (
     STATUS_SERVICE_NAME,
+    NeptuneBatchFunction,
     NeptuneClusterRef,
     NeptuneStartFunction,
     NeptuneStatusFunction,
@@ -59,12 +62,12 @@ class BulkLoadStack(Stack):
 
     Attributes
     ----------
-    status_function, start_function
-        The two Lambda functions.
-    workflow
-        The state machine construct.
-    alarms
-        The CloudWatch alarms.
+    status_function, start_function, batch_function
+        The Lambda functions.
+    workflow, batch_workflow
+        The single-load and batch state machine constructs.
+    alarms, batch_alarms
+        The CloudWatch alarms of each.
     alarm_topic
         The topic the alarms notify (yours, one the stack created, or None).
     dashboard
@@ -119,6 +122,26 @@ class BulkLoadStack(Stack):
             cfn_state_machine = self.workflow.state_machine.node.default_child
             assert isinstance(cfn_state_machine, sfn.CfnStateMachine)
             cfn_state_machine.state_machine_name = settings.state_machine_name
+        # The start function's grants and settings: the batch starts through the same start code
+        # (list, adopt, never twice) and watches its loads by reading their status.
+        self.batch_function = NeptuneBatchFunction(
+            self,
+            "BatchLoad",
+            cluster=cluster,
+            loader_role_arn=settings.loader_role_arn,
+            max_resubmits=settings.max_resubmits,
+            poll=settings.poll,
+            layer=layer,
+            log_retention=retention,
+            metrics_namespace=self.stack_name,
+        ).function
+        self.batch_workflow = BatchWorkflow(
+            self,
+            "BatchWorkflow",
+            batch_function=self.batch_function,
+            poll=settings.poll,  # the timeout outlasts every cycle's longest wait and call
+            log_retention=retention,
+        )
         functions = {"LoadStatus": self.status_function, "StartLoad": self.start_function}
         self.alarm_topic = self._alarm_topic(settings)
         self.alarms = WorkflowAlarms(
@@ -128,11 +151,18 @@ class BulkLoadStack(Stack):
             functions=functions,
             topic=self.alarm_topic,
         )
+        self.batch_alarms = WorkflowAlarms(
+            self,
+            "BatchAlarms",
+            state_machine=self.batch_workflow.state_machine,
+            functions={"BatchLoad": self.batch_function},
+            topic=self.alarm_topic,
+        )
         self.dashboard = WorkflowDashboard(
             self,
             "Dashboard",
             state_machine=self.workflow.state_machine,
-            functions=functions,
+            functions={**functions, "BatchLoad": self.batch_function},
             metrics_namespace=self.stack_name,
             status_service_name=STATUS_SERVICE_NAME,
         )
@@ -143,6 +173,9 @@ class BulkLoadStack(Stack):
             Tags.of(self).add(key, value)
 
         CfnOutput(self, "StateMachineArn", value=self.workflow.state_machine.state_machine_arn)
+        CfnOutput(
+            self, "BatchStateMachineArn", value=self.batch_workflow.state_machine.state_machine_arn
+        )
         CfnOutput(self, "StatusFunctionName", value=self.status_function.function_name)
         CfnOutput(self, "StartFunctionName", value=self.start_function.function_name)
         CfnOutput(self, "DashboardUrl", value=self.dashboard.url)
@@ -195,7 +228,7 @@ class BulkLoadStack(Stack):
         )
 
     def _encrypt_log_groups(self, key_arn: str) -> None:
-        """Every log group of the stack (the functions' and the state machine's) uses the key."""
+        """Every log group of the stack (the functions' and the state machines') uses the key."""
         for child in self.node.find_all():
             if isinstance(child, logs.CfnLogGroup):
                 child.kms_key_id = key_arn

@@ -17,6 +17,10 @@ STATUS_MAX_ERRORS_FETCHED = 100
 # The longest wait the budget floor may impose when the loop's checks run low (Step Functions
 # waits up to a year; the status object keeps nextWaitSeconds <= 3600).
 MAX_FLOOR_WAIT_SECONDS = 3600
+# Cycles (one wait and one controller call each) a batch execution may take before it fails with
+# NeptuneBatchFailed: at most 22 history events each, so 1,000 cycles stay under the 25,000-event
+# limit (the batch construct checks this at synth); a 200-hour batch needs about 500.
+BATCH_MAX_CYCLES = 1000
 # Record errors a failed load may have and still count as a success (failOnError FALSE only):
 # a count, and a share of the records in errors per million. 0: none tolerated (the default).
 STATUS_TOLERATED_RECORD_ERRORS = 0

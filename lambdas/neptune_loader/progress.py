@@ -11,9 +11,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, TypedDict
 
-from neptune_loader.coerce import clip, count, counter_or_none, number_or_none
+from neptune_loader.coerce import MAX_COUNTER_DIGITS, clip, count, counter_or_none, number_or_none
 
 MAX_FEED_STATUSES = 20
+# Files per status are counted in floats by the wait policy and the estimate; a count of hundreds
+# of digits (a float like 4e307 in the JSON) would not convert, so counts stop at the longest a
+# counter string may have.
+MAX_FEED_COUNT = 10**MAX_COUNTER_DIGITS - 1
 COUNTERS = (
     "totalRecords",
     "totalDuplicates",
@@ -51,7 +55,7 @@ def feed_counts(raw: object) -> dict[str, int]:
         for key, value in item.items():
             name = clip(key, 64)
             if name in merged or len(merged) < MAX_FEED_STATUSES:
-                merged[name] = merged.get(name, 0) + count(value)
+                merged[name] = min(MAX_FEED_COUNT, merged.get(name, 0) + count(value))
     return merged
 
 

@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, TextIO
 
+from loadctl.batch_display import batch_cause_lines, batch_result_lines, batch_total_line
 from loadctl.demo.display import check_line, format_status, to_json
 from loadctl.demo.scenarios import SCENARIOS, Scenario
 
@@ -55,6 +56,8 @@ class _LiveView:
             output = _json(details.get("output"))
             if isinstance(output, dict) and "progress" in output and "state" in output:
                 self._print(f"             {check_line(output)}")
+            elif isinstance(output, dict) and "outcome" in output and "progress" in output:
+                self._print(f"             {batch_total_line(output['progress'])}")
             elif isinstance(output, dict) and "loadId" in output:
                 self._print(f"             load started: {output['loadId']}")
         elif kind in ("TaskFailed", "LambdaFunctionFailed"):
@@ -169,7 +172,9 @@ def run_demo(
 
     scenario: Scenario = SCENARIOS[scenario_name]
     print(f"Scenario '{scenario.name}': {scenario.title}", file=out)
-    workflow = load_synthesized_workflow(scenario_cloud_assembly(scenario, cdk_out, out))
+    workflow = load_synthesized_workflow(
+        scenario_cloud_assembly(scenario, cdk_out, out), scenario.machine
+    )
     _print_bounds(workflow.definition, scenario, out)
     clock = ManualClock()
     emulator = NeptuneLoaderEmulator(
@@ -196,10 +201,17 @@ def run_demo(
     print(file=out)
     final = result.output if result.status == "SUCCEEDED" else result.cause_json
     if result.status == "SUCCEEDED":
-        print("Workflow SUCCEEDED. Final status object:", file=out)
+        what = "Results" if scenario.machine == "batch" else "Final status object"
+        print(f"Workflow SUCCEEDED. {what}:", file=out)
     else:
         print(f"Workflow {result.status}: Error {result.error}. Cause:", file=out)
-    if isinstance(final, dict) and "state" in final:
+    if isinstance(final, dict) and "rootFailures" in final:
+        print("\n".join(batch_cause_lines(final)), file=out)
+        print(file=out)
+    elif isinstance(final, dict) and isinstance(final.get("loads"), list):
+        print("\n".join(batch_result_lines(final["loads"])), file=out)
+        print(file=out)
+    elif isinstance(final, dict) and "state" in final:
         print(format_status(final), file=out)
         print(file=out)
     print(to_json(final if final is not None else result.cause), file=out)

@@ -10,7 +10,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
     from loadctl.emulator import NeptuneLoaderEmulator
@@ -39,6 +39,8 @@ class Scenario:
     expected_error: str | None = None
     # CDK context overrides for a synth of its own (e.g. a shorter bound); empty: cdk.out as is.
     synth_context: dict[str, str] = field(default_factory=dict)
+    # Which state machine runs it: the single-load workflow or the batch workflow.
+    machine: Literal["load", "batch"] = "load"
 
 
 def _start_good(emulator: NeptuneLoaderEmulator) -> dict[str, Any]:
@@ -102,6 +104,18 @@ def _invalid(emulator: NeptuneLoaderEmulator) -> dict[str, Any]:
     return read_event("state-machine/invalid-load-id.json")
 
 
+def _batch_good(emulator: NeptuneLoaderEmulator) -> dict[str, Any]:
+    # The vertices, then the edges that point at them (Neptune dependencies: reference §3.1).
+    return read_event("state-machine/batch-good.json")
+
+
+def _batch_broken(emulator: NeptuneLoaderEmulator) -> dict[str, Any]:
+    # "people" has parse errors (failOnError): it fails first; "knows" depends on it and
+    # Neptune fails it with LOAD_FAILED_BECAUSE_DEPENDENCY_NOT_SATISFIED; "software" is
+    # independent and, with continueOnFailure, still loads.
+    return read_event("state-machine/batch-broken.json")
+
+
 SCENARIOS: dict[str, Scenario] = {
     s.name: s
     for s in (
@@ -142,5 +156,20 @@ SCENARIOS: dict[str, Scenario] = {
         Scenario("resume", "S3 read error, resubmitted with RESUME", _resume, "SUCCEEDED"),
         Scenario("watch", "Watch a load started elsewhere", _watch, "SUCCEEDED"),
         Scenario("invalid", "A malformed load id", _invalid, "FAILED", "InvalidInput"),
+        Scenario(
+            "batch",
+            "A batch: the vertices, then the edges that depend on them",
+            _batch_good,
+            "SUCCEEDED",
+            machine="batch",
+        ),
+        Scenario(
+            "batch-failed",
+            "A batch whose first load fails: the cascade and the root cause",
+            _batch_broken,
+            "FAILED",
+            "NeptuneBatchFailed",
+            machine="batch",
+        ),
     )
 }

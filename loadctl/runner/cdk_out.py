@@ -15,6 +15,7 @@ from typing import Any
 
 from infrastructure.definition import (
     DefinitionError,
+    Machine,
     find_functions,
     load_template,
     placeholder_arns,
@@ -33,14 +34,17 @@ class SynthesizedWorkflow:
     functions: list[LambdaFunctionSpec]
 
 
-def load_synthesized_workflow(cdk_out: Path) -> SynthesizedWorkflow:
-    """The state machine in the cloud assembly ``cdk_out`` with placeholder Lambda ARNs, and the
-    asset folder, handler and environment of each function it invokes."""
+def load_synthesized_workflow(cdk_out: Path, machine: Machine = "load") -> SynthesizedWorkflow:
+    """The single-load (or ``"batch"``) state machine in the cloud assembly ``cdk_out`` with
+    placeholder Lambda ARNs, and the asset folder, handler and environment of each function it
+    invokes."""
     template = load_template(cdk_out)
     functions = find_functions(template)
     arns = placeholder_arns(functions)
     specs = []
     for role, info in functions.items():
+        if (role == "batch") != (machine == "batch"):
+            continue
         if not info.asset_path:
             raise DefinitionError(f"{info.logical_id} has no aws:asset:path metadata")
         specs.append(
@@ -53,7 +57,7 @@ def load_synthesized_workflow(cdk_out: Path) -> SynthesizedWorkflow:
                 memory_mb=info.memory_mb,
             )
         )
-    return SynthesizedWorkflow(resolve_definition(template, arns), specs)
+    return SynthesizedWorkflow(resolve_definition(template, arns, machine=machine), specs)
 
 
 def synthesize(

@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
+import pytest
 from aws_cdk.assertions import Capture, Match, Template
 
-from infrastructure.definition import find_functions
+from infrastructure.definition import Machine, find_functions, state_machine_resource
 
 if TYPE_CHECKING:
     from infrastructure.settings import Settings
@@ -89,9 +90,31 @@ def test_start_function_may_only_start_list_and_read_loads_on_the_cluster(
     ]
 
 
-def test_state_machine_may_only_invoke_its_two_functions(template: Template) -> None:
-    functions = find_functions(template.to_json())
-    machine = next(iter(template.find_resources("AWS::StepFunctions::StateMachine").values()))
+def test_batch_function_may_only_start_list_and_read_loads_on_the_cluster(
+    template: Template, settings: Settings
+) -> None:
+    statements = _policy_statements_of_role(template, _role_of_function(template, "batch"))
+    neptune = [s for s in statements if any(a.startswith("neptune-db:") for a in _actions(s))]
+    assert sorted(a for s in neptune for a in _actions(s)) == [
+        "neptune-db:GetLoaderJobStatus",
+        "neptune-db:ListLoaderJobs",
+        "neptune-db:StartLoaderJob",
+    ]
+    assert all(s["Resource"] == _cluster_arn(settings) for s in neptune)
+    others = {a for s in statements if s not in neptune for a in _actions(s)}
+    assert others == {"xray:PutTelemetryRecords", "xray:PutTraceSegments"}
+
+
+@pytest.mark.parametrize(
+    ("machine_kind", "roles"), [("load", {"status", "start"}), ("batch", {"batch"})]
+)
+def test_state_machine_may_only_invoke_its_own_functions(
+    template: Template, machine_kind: Machine, roles: set[str]
+) -> None:
+    functions = {
+        role: info for role, info in find_functions(template.to_json()).items() if role in roles
+    }
+    _, machine = state_machine_resource(template.to_json(), machine_kind)
     role = machine["Properties"]["RoleArn"]["Fn::GetAtt"][0]
     statements = _policy_statements_of_role(template, role)
     invoke = [s for s in statements if "lambda:InvokeFunction" in _actions(s)]

@@ -13,8 +13,10 @@ import pytest
 
 from loadctl.emulator.gremlin_csv import parse_gremlin_csv
 from loadctl.s3_standin import S3StandIn
+from neptune_loader.estimate import SourceTotals, build_estimate
 from neptune_loader.exceptions import InvalidInputError
 from neptune_loader.source_sample import S3SourceSampler, count_sample, split_source
+from neptune_loader.statuses import State
 from tests.lambda_harness import reset_handler_caches
 
 if TYPE_CHECKING:
@@ -246,3 +248,18 @@ def test_estimates_off_import_nothing_of_s3(tmp_path: Path) -> None:
         [sys.executable, "-c", script], cwd=root, capture_output=True, text=True, check=True
     )
     assert out.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize("expected_records", [None, 10])
+def test_a_time_left_too_large_to_count_is_unknown(expected_records: int | None) -> None:
+    # Found by the reliability properties: Neptune's totalTimeSpent is any JSON number, and one
+    # near the float limit made the time left infinite, which round() cannot turn into seconds.
+    totals = SourceTotals(expected_records=expected_records, expected_files=None, basis="X")
+    estimate = build_estimate(
+        totals,
+        State.IN_PROGRESS,
+        records=1,
+        elapsed=3.5953862697246315e307,
+        feed_count={"LOAD_COMPLETED": 1, "LOAD_IN_PROGRESS": 5},
+    )
+    assert estimate["etaSeconds"] is None

@@ -10,7 +10,10 @@ from aws_cdk import App, Stack
 from aws_cdk.assertions import Template
 
 from infrastructure import (
+    BATCH_FAIL_ERRORS,
+    BatchWorkflow,
     BulkLoadWorkflow,
+    NeptuneBatchFunction,
     NeptuneClusterRef,
     NeptuneStartFunction,
     NeptuneStatusFunction,
@@ -56,6 +59,43 @@ def test_status_and_start_functions_share_one_cluster_wiring_and_one_layer() -> 
     assert {env["NEPTUNE_ENDPOINT"] for env in environments.values()} == {endpoint}
     assert "LOADER_IAM_ROLE_ARN" in environments["start_loader.handler.handler"]
     assert "LOADER_IAM_ROLE_ARN" not in environments["loader_status.handler.handler"]
+
+
+def test_the_batch_function_is_wired_like_the_start_function_and_drives_its_workflow() -> None:
+    stack = scratch_stack()
+    cluster = NeptuneClusterRef(stack, "Cluster", **CLUSTER)
+    batch = NeptuneBatchFunction(stack, "Batch", cluster=cluster, max_resubmits=2)
+    BatchWorkflow(stack, "BatchWorkflow", batch_function=batch)
+    template = Template.from_stack(stack)
+    template.resource_count_is("AWS::EC2::SecurityGroup", 1)
+    [function] = template.find_resources("AWS::Lambda::Function").values()
+    properties = function["Properties"]
+    assert properties["Handler"] == "batch_loader.handler.handler"
+    assert properties["Timeout"] == 120
+    environment = properties["Environment"]["Variables"]
+    assert environment["NEPTUNE_ENDPOINT"] == f"https://{CLUSTER['endpoint']}:8182"
+    assert environment["MAX_RESUBMITS"] == "2"
+    assert "LOADER_IAM_ROLE_ARN" not in environment
+    actions = sorted(
+        action
+        for policy in template.find_resources("AWS::IAM::Policy").values()
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+        for action in (
+            statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+        )
+        if action.startswith("neptune-db:")
+    )
+    assert actions == [
+        "neptune-db:GetLoaderJobStatus",
+        "neptune-db:ListLoaderJobs",
+        "neptune-db:StartLoaderJob",
+    ]
+    [machine] = template.find_resources("AWS::StepFunctions::StateMachine").values()
+    # The definition's text around the function's ARN (a Fn::Join of strings and references).
+    text = "".join(
+        p for p in machine["Properties"]["DefinitionString"]["Fn::Join"][1] if isinstance(p, str)
+    )
+    assert all(f'"Error":"{error}"' in text for error in BATCH_FAIL_ERRORS)
 
 
 @pytest.mark.parametrize(

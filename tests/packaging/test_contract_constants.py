@@ -66,6 +66,11 @@ def test_every_fail_error_is_documented_and_every_documented_error_exists() -> N
     assert set(first_column(failure_table)) == set(contract.FAIL_ERRORS)
 
 
+def test_every_batch_fail_error_is_documented_and_every_documented_error_exists() -> None:
+    failure_table = section("## Batch state machine").split("**Failure:**", 1)[1]
+    assert set(first_column(failure_table)) == set(contract.BATCH_FAIL_ERRORS)
+
+
 def test_the_constants_come_from_the_code_that_emits_them() -> None:
     # States and status reasons: the Lambda's status table, loaded by path under a private name.
     assert list(contract.STATES) == [state.value for state in statuses.State]
@@ -92,6 +97,13 @@ def test_the_constants_come_from_the_code_that_emits_them() -> None:
 
 def test_the_package_exports_the_constants_at_its_top_level() -> None:
     assert infrastructure.FAIL_ERRORS == contract.FAIL_ERRORS
+    assert infrastructure.BATCH_FAIL_ERRORS == contract.BATCH_FAIL_ERRORS
     assert infrastructure.STATES == contract.STATES
     assert infrastructure.REASONS == contract.REASONS
-    assert set(infrastructure.__all__) >= {"FAIL_ERRORS", "STATES", "REASONS", "State"}
+    assert set(infrastructure.__all__) >= {
+        "FAIL_ERRORS",
+        "BATCH_FAIL_ERRORS",
+        "STATES",
+        "REASONS",
+        "State",
+    }

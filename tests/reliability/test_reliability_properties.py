@@ -327,3 +327,46 @@ def test_what_the_lambda_emits_for_the_loop_its_next_input_accepts(
     }
     # Then the Lambda accepts it (no InvalidInputError ending a running load)
     parse_status_event(json.loads(json.dumps(following)))
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        # Two answers the property above found: a running time near the float limit (the time
+        # left was infinite) and feed counts of hundreds of digits (too large for a float).
+        {
+            "overallStatus": {
+                "status": "LOAD_IN_PROGRESS",
+                "totalTimeSpent": 3.5953862697246315e307,
+            },
+            "feedCount": [{"LOAD_COMPLETED": 1, "LOAD_IN_PROGRESS": 5}],
+        },
+        {
+            "overallStatus": {"status": "LOAD_IN_PROGRESS"},
+            "feedCount": [
+                {
+                    "LOAD_COMPLETED": 0,
+                    "LOAD_IN_PROGRESS": 4.2189762390512836e307,
+                    "LOAD_NOT_STARTED": 4.2189762390512836e307,
+                },
+                {"LOAD_COMPLETED": 1, "LOAD_IN_PROGRESS": 9.53897887052059e307},
+            ],
+        },
+    ],
+)
+def test_absurd_times_and_feed_counts_still_give_a_running_status(payload: dict[str, Any]) -> None:
+    event = {
+        "loadId": LOAD_ID,
+        "checks": 0,
+        "waitedSeconds": 100,
+        "maxChecks": 500,
+        "maxTotalWaitSeconds": 36 * 3600,
+    }
+    result = check_load_status(
+        ScriptedApi(payload, payload),  # type: ignore[arg-type]
+        parse_status_event(event),
+        WaitPolicy(),
+        Deadline(),
+    )
+    assert result["state"] == "IN_PROGRESS"
+    assert 0 < result["nextWaitSeconds"] <= 3600
