@@ -267,8 +267,9 @@ class S3SourceSampler:
 
     def _middle(self, bucket: str, key: str, size: int, header: bytes) -> tuple[int, int]:
         start = size // 2
+        # Complete lines only: the range's first and last lines are cut.
         lines = self._read(bucket, key, start, start + SAMPLE_BYTES - 1).split(b"\n")[1:-1]
-        if _kind(key, self._format) == "lines":  # complete lines only, above
+        if _kind(key, self._format) == "lines":
             return _statements(lines), sum(len(raw) + 1 for raw in lines)
         return _csv_records(header, lines) or (0, 0)
 
