@@ -155,8 +155,6 @@ def test_readme_lists_every_environment_variable_the_lambdas_read() -> None:
     paragraph = paragraph[: paragraph.index("\n\n")]
     assert {"SOURCE_ESTIMATES", "MAX_RESUBMITS", "NEPTUNE_ENDPOINT"} <= read
     missing = {
-        name
-        for name in read
-        if f"`{name}`" not in paragraph and not name.startswith("POWERTOOLS_")
+        name for name in read if f"`{name}`" not in paragraph and not name.startswith("POWERTOOLS_")
     }
     assert not missing, f"README's environment list lacks {sorted(missing)}"
