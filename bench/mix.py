@@ -132,7 +132,7 @@ def user_mix(
 
 def _sampler(item: MixLoad) -> Any:
     expected = round(item.load.records * (1 + item.estimate_error))
-    return lambda uri: SourceTotals(expected, item.load.files, SOURCE_SAMPLE)
+    return lambda uri, **_: SourceTotals(expected, item.load.files, SOURCE_SAMPLE)
 
 
 def eta_error(item: MixLoad, policy: Any, initial_wait: float) -> float | None:

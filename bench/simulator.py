@@ -25,7 +25,7 @@ from neptune_loader.settings import Settings
 from neptune_loader.wiring import status_checker
 
 if TYPE_CHECKING:
-    from neptune_loader.estimate import SourceTotals
+    from neptune_loader.estimate import SourceSampler
     from neptune_loader.wait_policy import WaitPolicy
 
 LOAD_ID = "ef478d76-d9da-4d94-8ff1-08d9d4863aa5"
@@ -192,7 +192,7 @@ def simulate(
     max_checks: int = 100_000,
     *,
     bounds: LoopBounds | None = None,
-    sampler: Callable[[str], SourceTotals] | None = None,
+    sampler: SourceSampler | None = None,
 ) -> Outcome:
     """Run the wait-and-check loop on ``load`` in virtual time until a check sees the end.
 

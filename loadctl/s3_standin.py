@@ -4,7 +4,8 @@ bucket), so the status Lambda's source estimates read what the emulator loads.
 
 The Lambda workers reach it through the standard ``AWS_ENDPOINT_URL_S3`` variable
 (:meth:`S3StandIn.environment`), which botocore honours natively. Every request is counted by
-method and path, so a test can prove how often a load's source was read.
+method and path, so a test can prove how often a load's source was read. `workflow_with_sources`
+puts the emulator, the stand-in and the local runner together, as the demo and the tests run them.
 """
 
 from __future__ import annotations
@@ -17,9 +18,16 @@ import threading
 import time
 import urllib.request
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from loadctl.emulator import ManualClock, NeptuneLoaderEmulator
+    from loadctl.runner import WorkflowRunner
+    from loadctl.runner.cdk_out import SynthesizedWorkflow
 
 # moto accepts any credentials; these only let botocore sign the requests.
 CREDENTIALS = {
@@ -179,6 +187,32 @@ class S3StandIn:
         tb: TracebackType | None,
     ) -> None:
         self.stop()
+
+
+@contextmanager
+def workflow_with_sources(
+    workflow: SynthesizedWorkflow,
+    emulator: NeptuneLoaderEmulator,
+    clock: ManualClock,
+    data_root: Path,
+) -> Iterator[tuple[WorkflowRunner, S3StandIn, str]]:
+    """The local runner on ``workflow`` against ``emulator`` served (its waits advance
+    ``clock``) and a stand-in holding ``data_root``, source estimates on: yields the runner, the
+    stand-in and the emulator's endpoint."""
+    from loadctl.runner import WorkflowRunner
+
+    with (
+        emulator.serve() as endpoint,
+        S3StandIn(data_root) as s3,
+        WorkflowRunner(
+            workflow.definition,
+            workflow.functions,
+            neptune_endpoint=endpoint,
+            on_wait=clock.advance,
+            environment={**s3.environment(), "SOURCE_ESTIMATES": "true"},
+        ) as runner,
+    ):
+        yield runner, s3, endpoint
 
 
 if __name__ == "__main__":

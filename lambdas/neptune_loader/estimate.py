@@ -20,16 +20,18 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import NotRequired, TypedDict
+from typing import NotRequired, Protocol, TypedDict
 
 from neptune_loader.coerce import clip
 from neptune_loader.exceptions import InvalidInputError
 from neptune_loader.statuses import State
 from neptune_loader.wait_policy import Forecast, completed_fraction
 
+# ``basis`` is one of these codes; ``basisDetail`` says why in words (a failure, or no estimate yet).
 SOURCE_SAMPLE = "SOURCE_SAMPLE"
 FEEDS_ONLY = "FEEDS_ONLY"
-UNAVAILABLE = "UNAVAILABLE"
+SOURCE_UNREADABLE = "SOURCE_UNREADABLE"  # denied, missing, too slow, not in S3, nothing listed
+SOURCE_NOT_COUNTABLE = "SOURCE_NOT_COUNTABLE"  # not a line-based format, not a known CSV header
 MAX_BASIS_CHARS = 200
 # A load's counters are far below this; JSON keeps integers exact up to 2**53.
 MAX_EXPECTED = 2**53
@@ -47,6 +49,7 @@ class EstimateJson(TypedDict):
     percent: int | None
     etaSeconds: int | None
     basis: str
+    basisDetail: NotRequired[str]
     # totalRecords and running seconds of the check that emitted it (running, records expected).
     seenRecords: NotRequired[int]
     seenAt: NotRequired[int | float]
@@ -54,18 +57,19 @@ class EstimateJson(TypedDict):
 
 @dataclass(frozen=True)
 class SourceTotals:
-    """What the source predicts; ``basis`` says where it came from (or why it is unknown)."""
+    """What the source predicts; ``basis`` says where it came from, ``detail`` why it is unknown."""
 
     expected_records: int | None
     expected_files: int | None
     basis: str
     # (totalRecords, running seconds) of the previous check, for the recent rate.
     seen: tuple[int, float] | None = None
+    detail: str | None = None
 
     @classmethod
-    def unavailable(cls, why: str) -> SourceTotals:
+    def unavailable(cls, why: str, basis: str = SOURCE_UNREADABLE) -> SourceTotals:
         """Totals that could not be read: the loop falls back to the finished files."""
-        return cls(None, None, clip(f"{UNAVAILABLE}: {why}", MAX_BASIS_CHARS))
+        return cls(None, None, basis, detail=clip(why, MAX_BASIS_CHARS))
 
     @property
     def attempted(self) -> bool:
@@ -74,6 +78,15 @@ class SourceTotals:
 
 
 FEEDS_ONLY_TOTALS = SourceTotals(None, None, FEEDS_ONLY)
+
+
+class SourceSampler(Protocol):
+    """Reads a load's source for its expected totals (`neptune_loader.source_sample`)."""
+
+    def __call__(self, full_uri: str, *, seconds: float, load_format: str | None) -> SourceTotals:
+        """The totals of ``full_uri`` read within ``seconds`` (``load_format``: the load
+        request's ``format``, None when unknown)."""
+        ...
 
 
 def forecast(totals: SourceTotals, *, records: int, elapsed: float) -> Forecast | None:
@@ -145,6 +158,8 @@ def build_estimate(
         etaSeconds=_whole_seconds(eta) if state is not State.FAILED else None,
         basis=totals.basis,
     )
+    if totals.detail:
+        estimate["basisDetail"] = totals.detail
     if state is State.IN_PROGRESS and totals.expected_records and records > 0 and elapsed > 0:
         estimate |= {"seenRecords": records, "seenAt": elapsed}
     return estimate
@@ -168,9 +183,13 @@ def parse_estimate(value: object) -> SourceTotals | None:
             "estimate must be the previous check's estimate object "
             f"({', '.join(sorted(allowed))}), got {str(value)[:200]}"
         )
-    basis = value["basis"]
+    basis, detail = value["basis"], value.get("basisDetail")
     if not isinstance(basis, str) or not basis or len(basis) > MAX_BASIS_CHARS:
         raise InvalidInputError(f"estimate.basis must be a short string, got {str(basis)[:50]}")
+    if detail is not None and (not isinstance(detail, str) or len(detail) > MAX_BASIS_CHARS):
+        raise InvalidInputError(
+            f"estimate.basisDetail must be a short string, got {str(detail)[:50]}"
+        )
     seen_records = _count_or_none(value.get("seenRecords"), "seenRecords")
     seen_at = value.get("seenAt")
     if seen_at is not None and (
@@ -184,6 +203,7 @@ def parse_estimate(value: object) -> SourceTotals | None:
         _count_or_none(value.get("expectedFiles"), "expectedFiles"),
         basis,
         None if seen_records is None or seen_at is None else (seen_records, float(seen_at)),
+        detail or None,
     )
 
 

@@ -117,8 +117,9 @@ class _Alarm(BaseException):
 
 
 @contextmanager
-def wall_clock_limit(seconds: float) -> Iterator[None]:
-    """Raise `CallDeadlineExceeded` in the block if it runs longer than ``seconds``.
+def wall_clock_limit(seconds: float, what: str = "Neptune") -> Iterator[None]:
+    """Raise `CallDeadlineExceeded` in the block if it runs longer than ``seconds`` (``what``
+    names the service in its message; the source sampler bounds its S3 calls with it too).
 
     Uses SIGALRM, so it applies on the main thread only (where Lambda runs the handler); off the
     main thread the client's own timeouts are the only limit.
@@ -135,7 +136,7 @@ def wall_clock_limit(seconds: float) -> Iterator[None]:
     try:
         yield
     except _Alarm:
-        raise CallDeadlineExceeded(f"Neptune did not answer within {seconds:g} s") from None
+        raise CallDeadlineExceeded(f"{what} did not answer within {seconds:g} s") from None
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)

@@ -7,7 +7,6 @@ The jobs live next door: `progress` reads the payload, `error_details` fetches t
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from neptune_loader.api_errors import UNREADABLE_STATUS, classify_api_error
@@ -41,6 +40,7 @@ from neptune_loader.wait_policy import QUEUED_STATUSES, advance_mark, next_wait_
 
 if TYPE_CHECKING:
     from neptune_loader.error_summary import ErrorSummary
+    from neptune_loader.estimate import SourceSampler
     from neptune_loader.neptune_client import Deadline, LoaderStatusApi
     from neptune_loader.progress import Progress
     from neptune_loader.resumability import ErrorTolerance
@@ -57,7 +57,7 @@ def check_load_status(
     *,
     max_errors_fetched: int = 100,
     tolerance: ErrorTolerance | None = None,
-    sampler: Callable[[str], SourceTotals] | None = None,
+    sampler: SourceSampler | None = None,
 ) -> StatusOutput:
     """Check the load in ``request`` and return the contract's status object (never raises for
     Neptune's errors: those become RETRY, UNAVAILABLE or FAILED with the reason).
@@ -66,7 +66,7 @@ def check_load_status(
     an error log that could not be read this time, make it RETRY (``neptuneStatus`` as read).
     ``tolerance`` is the deployment's record-error tolerance (the request's overrides it).
     ``sampler`` reads the source's expected totals when the request carries none yet (source
-    estimates on).
+    estimates on), in what is left of ``deadline``.
     """
     try:
         payload = api.get_status(request.load_id)
@@ -147,7 +147,7 @@ def check_load_status(
             retryable = bool(resumable)
 
     elapsed = float(progress["totalTimeSpent"])
-    totals = _source_totals(request, state, overall.get("fullUri"), sampler)
+    totals = _source_totals(request, state, overall.get("fullUri"), sampler, deadline)
     running = state is State.IN_PROGRESS and status not in QUEUED_STATUSES
     ahead = forecast(totals, records=progress["totalRecords"], elapsed=elapsed) if running else None
     mark = advance_mark(
@@ -277,10 +277,12 @@ def _source_totals(
     request: StatusRequest,
     state: State,
     full_uri: object,
-    sampler: Callable[[str], SourceTotals] | None,
+    sampler: SourceSampler | None,
+    deadline: Deadline,
 ) -> SourceTotals:
     """The totals the loop carries, or, on the first running check without them (and with
-    estimates on), the source's: read once per load, whatever the outcome."""
+    estimates on), the source's, read in what is left of ``deadline``: once per load, whatever
+    the outcome (a check with too little time left reads nothing and leaves it to the next)."""
     carried = request.estimate
     if carried is not None and (carried.attempted or sampler is None):
         return carried
@@ -288,4 +290,4 @@ def _source_totals(
         return carried or FEEDS_ONLY_TOTALS
     if not isinstance(full_uri, str) or not full_uri:
         return SourceTotals.unavailable("Neptune reported no fullUri")
-    return sampler(full_uri)
+    return sampler(full_uri, seconds=deadline.remaining(), load_format=request.load_format)

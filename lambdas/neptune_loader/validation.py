@@ -43,6 +43,8 @@ class StatusRequest:
     # default failOnError is TRUE; a tolerance here overrides the deployment's.
     fail_on_error: bool = True
     tolerance: ErrorTolerance | None = None
+    # The request's ``format`` (lower case), for the source sampler; None when not sent.
+    load_format: str | None = None
     # The previous check's estimate (the source's expected totals): the source is read once.
     estimate: SourceTotals | None = None
 
@@ -174,7 +176,8 @@ def parse_status_event(event: object) -> StatusRequest:
 
 def _load_options(event: dict[str, Any]) -> dict[str, Any]:
     """``failOnError`` and ``errorTolerance``, at the top level or in ``loadRequest`` (the
-    workflow's input: a loader request, or the ``{"loadId": ...}`` of a watched load)."""
+    workflow's input: a loader request, or the ``{"loadId": ...}`` of a watched load), and the
+    loader request's ``format``."""
     request = event.get("loadRequest")
     if request is not None and not isinstance(request, dict):
         raise InvalidInputError(f"loadRequest must be an object, got {type(request).__name__}")
@@ -185,9 +188,15 @@ def _load_options(event: dict[str, Any]) -> dict[str, Any]:
     tolerance = next(
         (s["errorTolerance"] for s in sources if s.get("errorTolerance") is not None), None
     )
+    load_format = (request or {}).get("format")
+    if load_format is not None and not isinstance(load_format, str):
+        raise InvalidInputError(
+            f"loadRequest.format must be a string, got {type(load_format).__name__}"
+        )
     return {
         "fail_on_error": _fail_on_error(fail_on_error),
         "tolerance": parse_error_tolerance(tolerance),
+        "load_format": load_format.strip().lower()[:50] if load_format else None,
     }
 
 

@@ -7,7 +7,6 @@ scripted one.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -18,7 +17,7 @@ from neptune_loader.validation import parse_status_event
 from neptune_loader.wait_policy import WaitPolicy
 
 if TYPE_CHECKING:
-    from neptune_loader.estimate import SourceTotals
+    from neptune_loader.estimate import SourceSampler
     from neptune_loader.loader_api import LoaderStatusClient
     from neptune_loader.settings import Settings
     from neptune_loader.status_output import StatusOutput
@@ -39,7 +38,7 @@ class StatusChecker:
     max_errors_fetched: int
     tolerance: ErrorTolerance = NO_TOLERANCE
     # Reads a load's source for its expected totals (None: source estimates are off).
-    sampler: Callable[[str], SourceTotals] | None = None
+    sampler: SourceSampler | None = None
 
     def check(self, request: StatusRequest, deadline: Deadline | None = None) -> StatusOutput:
         """The contract's status object for a parsed request, within ``deadline`` (default: a
@@ -64,7 +63,7 @@ def status_checker(
     *,
     client: LoaderStatusClient | None = None,
     policy: WaitPolicy | None = None,
-    sampler: Callable[[str], SourceTotals] | None = None,
+    sampler: SourceSampler | None = None,
 ) -> StatusChecker:
     """Wire a `StatusChecker`: a status client for ``settings`` unless ``client`` is given, the
     settings' wait policy unless ``policy`` is, and an S3 source sampler when the settings turn

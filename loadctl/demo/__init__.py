@@ -166,9 +166,8 @@ def run_demo(
 ) -> int:
     """Run one scenario end to end and print what happens; 0 if it ended as the scenario expects."""
     from loadctl.emulator import ManualClock, NeptuneLoaderEmulator
-    from loadctl.runner import WorkflowRunner
     from loadctl.runner.cdk_out import load_synthesized_workflow
-    from loadctl.s3_standin import S3StandIn
+    from loadctl.s3_standin import workflow_with_sources
 
     scenario: Scenario = SCENARIOS[scenario_name]
     print(f"Scenario '{scenario.name}': {scenario.title}", file=out)
@@ -180,23 +179,16 @@ def run_demo(
     emulator = NeptuneLoaderEmulator(
         data_root=SAMPLES_DIR, clock=clock, records_per_second=RECORDS_PER_SECOND
     )
-    with emulator.serve() as endpoint, S3StandIn(SAMPLES_DIR) as s3:
+    started = time.monotonic()
+    with workflow_with_sources(workflow, emulator, clock, SAMPLES_DIR) as (runner, s3, endpoint):
         execution_input = scenario.prepare(emulator)
         print(f"Neptune loader emulator on {endpoint}, data from {SAMPLES_DIR}", file=out)
         print(f"S3 stand-in on {s3.endpoint} (source estimates on)", file=out)
         print(f"Execution input: {json.dumps(execution_input)}", file=out)
         print(file=out)
-        started = time.monotonic()
-        with WorkflowRunner(
-            workflow.definition,
-            workflow.functions,
-            neptune_endpoint=endpoint,
-            on_wait=clock.advance,
-            environment={**s3.environment(), "SOURCE_ESTIMATES": "true"},
-        ) as runner:
-            result = runner.run(execution_input, on_event=_LiveView(runner, out))
-            cold_starts = sum(w.cold_starts for w in runner.workers.values())
-        wall = time.monotonic() - started
+        result = runner.run(execution_input, on_event=_LiveView(runner, out))
+        cold_starts = sum(w.cold_starts for w in runner.workers.values())
+    wall = time.monotonic() - started
 
     print(file=out)
     final = result.output if result.status == "SUCCEEDED" else result.cause_json

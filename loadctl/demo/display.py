@@ -233,8 +233,12 @@ def format_status(status: dict[str, Any]) -> str:
         + (f", run {progress['runNumber']}" if progress.get("runNumber") else ""),
     ]
     done = CheckFacts.of(status).done_text()
-    if done and status.get("estimate"):
-        lines.append(f"Estimate    {done} ({status['estimate'].get('basis')})")
+    estimate = status.get("estimate") or {}
+    basis = f"{estimate.get('basis')}" + (
+        f": {estimate['basisDetail']}" if estimate.get("basisDetail") else ""
+    )
+    if estimate and (done or estimate.get("basisDetail")):
+        lines.append(f"Estimate    {done or 'unknown'} ({basis})")
     feeds = progress.get("feedCount") or {}
     if feeds:
         lines.append("Feeds       " + ", ".join(f"{k} {v}" for k, v in feeds.items()))

@@ -275,3 +275,27 @@ def test_status_of_a_succeeded_load_exits_0(cli: Cli) -> None:
 
     assert run.code == EXIT_SUCCEEDED
     assert f"Records     {GOOD_RECORDS} loaded" in run.out
+
+
+@pytest.mark.parametrize(
+    ("estimate", "line"),
+    [
+        ({"percent": 40, "basis": "SOURCE_SAMPLE"}, "Estimate    40% (SOURCE_SAMPLE)"),
+        (
+            {
+                "percent": None,
+                "basis": "SOURCE_UNREADABLE",
+                "basisDetail": "S3 answered AccessDenied",
+            },
+            "Estimate    unknown (SOURCE_UNREADABLE: S3 answered AccessDenied)",
+        ),
+    ],
+)
+def test_status_says_on_what_basis_the_estimate_stands_and_why_it_is_missing(
+    estimate: dict[str, Any], line: str
+) -> None:
+    from loadctl.demo.display import format_status
+
+    status = running(None)
+    status["estimate"] = estimate
+    assert line in format_status(status).splitlines()

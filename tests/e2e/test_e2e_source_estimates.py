@@ -8,8 +8,7 @@ from typing import TYPE_CHECKING
 
 from loadctl.demo.scenarios import SCENARIOS
 from loadctl.emulator import ManualClock, NeptuneLoaderEmulator
-from loadctl.runner import WorkflowRunner
-from loadctl.s3_standin import S3StandIn
+from loadctl.s3_standin import workflow_with_sources
 
 if TYPE_CHECKING:
     from loadctl.runner.cdk_out import SynthesizedWorkflow
@@ -23,16 +22,8 @@ def test_the_workflow_reads_the_source_once_and_reports_percent_and_time_left(
     # Given the sample load (3 files) at 3 records per emulated second, estimates on
     clock = ManualClock()
     emulator = NeptuneLoaderEmulator(data_root=SAMPLES, clock=clock, records_per_second=3.0)
-    with emulator.serve() as endpoint, S3StandIn(SAMPLES) as s3:
-        execution_input = SCENARIOS["success"].prepare(emulator)
-        with WorkflowRunner(
-            synthesized.definition,
-            synthesized.functions,
-            neptune_endpoint=endpoint,
-            on_wait=clock.advance,
-            environment={**s3.environment(), "SOURCE_ESTIMATES": "true"},
-        ) as runner:
-            result = runner.run(execution_input, timeout_seconds=60)
+    with workflow_with_sources(synthesized, emulator, clock, SAMPLES) as (runner, s3, _):
+        result = runner.run(SCENARIOS["success"].prepare(emulator), timeout_seconds=60)
         requests = s3.requests
     # Then the load succeeds after several checks ...
     assert result.status == "SUCCEEDED"

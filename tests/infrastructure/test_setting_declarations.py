@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from dataclasses import fields
@@ -137,3 +138,23 @@ def test_the_command_line_reads_the_declared_defaults_outside_pytest() -> None:
     )
     # Then it finds the Lambdas' defaults that the declarations import
     assert result.returncode == 0, result.stderr
+
+
+def test_readme_lists_every_environment_variable_the_lambdas_read() -> None:
+    # Every name read through an environment mapping (env.get, os.environ.get, _bool(env, ...))
+    read = set()
+    for path in (PROJECT_ROOT / "lambdas").rglob("*.py"):
+        read |= set(
+            re.findall(
+                r'(?:\benv(?:iron)?\.get\(|\(\s*env,)\s*"([A-Z][A-Z0-9_]+)"',
+                path.read_text(encoding="utf-8"),
+            )
+        )
+    text = README.read_text(encoding="utf-8")
+    paragraph = text[text.index("The Lambdas read their settings from the environment") :]
+    paragraph = paragraph[: paragraph.index("\n\n")]
+    assert {"SOURCE_ESTIMATES", "MAX_RESUBMITS", "NEPTUNE_ENDPOINT"} <= read
+    missing = {
+        name for name in read if f"`{name}`" not in paragraph and not name.startswith("POWERTOOLS_")
+    }
+    assert not missing, f"README's environment list lacks {sorted(missing)}"

@@ -113,19 +113,27 @@ def test_large_objects_are_estimated_from_their_heads(s3: S3StandIn, compress: b
 
 
 @pytest.mark.parametrize(
-    ("uri", "why"),
+    ("uri", "basis", "why"),
     [
-        ("s3://no-such-bucket/x/", "UNAVAILABLE: S3 answered NoSuchBucket"),
-        ("s3://neptune-samples/nothing-here/", "UNAVAILABLE: no object under the source"),
-        ("s3://rdf/data/", "UNAVAILABLE: data/graph.ttl: not a line-based format"),
-        ("file:///tmp/x", "UNAVAILABLE: the source is not an S3 URI"),
+        ("s3://no-such-bucket/x/", "SOURCE_UNREADABLE", "S3 answered NoSuchBucket"),
+        ("s3://neptune-samples/nothing-here/", "SOURCE_UNREADABLE", "no object under the source"),
+        ("s3://rdf/data/", "SOURCE_NOT_COUNTABLE", "data/graph.ttl: not a line-based format"),
+        ("file:///tmp/x", "SOURCE_UNREADABLE", "the source is not an S3 URI"),
     ],
 )
-def test_unreadable_sources_say_why(s3: S3StandIn, uri: str, why: str) -> None:
+def test_unreadable_sources_say_why(s3: S3StandIn, uri: str, basis: str, why: str) -> None:
     client = s3.client()
     client.create_bucket(Bucket="rdf")
     client.put_object(Bucket="rdf", Key="data/graph.ttl", Body=b"@prefix : <http://x/> .\n")
-    assert S3SourceSampler("us-east-1", client=client)(uri).basis == why
+    totals = S3SourceSampler("us-east-1", client=client)(uri)
+    # One code a program can match, and the reason in words beside it
+    assert (totals.basis, totals.detail) == (basis, why)
+    assert build_estimate(
+        totals, State.IN_PROGRESS, records=0, elapsed=1.0, feed_count={}
+    ) == {
+        "expectedRecords": None, "expectedFiles": None, "percent": None, "etaSeconds": None,
+        "basis": basis, "basisDetail": why,
+    }  # fmt: skip
 
 
 def test_the_lambda_reads_the_source_once_per_load_and_reports_percent_and_time_left(

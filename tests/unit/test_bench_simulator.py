@@ -94,7 +94,7 @@ def test_with_a_source_estimate_the_lambda_meets_the_end_with_few_checks() -> No
     load = Load.build(3600.0, records=3_600_000)
     calls: list[str] = []
 
-    def sampler(uri: str) -> SourceTotals:
+    def sampler(uri: str, **_: object) -> SourceTotals:
         calls.append(uri)
         return SourceTotals(3_600_000, 1, "SOURCE_SAMPLE")
 
