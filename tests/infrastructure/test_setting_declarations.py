@@ -8,9 +8,12 @@ from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from app import cdk_json_context
 from infrastructure import setting_declarations as declared
 from infrastructure.settings import PollSettings, Settings
+from neptune_loader.exceptions import ConfigurationError
 from neptune_loader.settings import Settings as LambdaSettings
 from neptune_loader.settings import load_settings
 from neptune_loader.wait_policy import WaitPolicy
@@ -137,3 +140,38 @@ def test_the_command_line_reads_the_declared_defaults_outside_pytest() -> None:
     )
     # Then it finds the Lambdas' defaults that the declarations import
     assert result.returncode == 0, result.stderr
+
+
+# The status Lambda's variable for each context key the stack passes on (neptune_functions.py).
+LAMBDA_VARIABLES = {
+    declared.STATUS_MIN_WAIT: "STATUS_MIN_WAIT_SECONDS",
+    declared.STATUS_MAX_WAIT: "STATUS_MAX_WAIT_SECONDS",
+    declared.STATUS_MAX_ERRORS_FETCHED: "STATUS_MAX_ERRORS_FETCHED",
+    declared.STATUS_TOLERATED_RECORD_ERRORS: "STATUS_TOLERATED_RECORD_ERRORS",
+    declared.STATUS_TOLERATED_ERRORS_PER_MILLION: "STATUS_TOLERATED_ERRORS_PER_MILLION",
+}
+
+
+@pytest.mark.parametrize(
+    ("declaration", "variable"), LAMBDA_VARIABLES.items(), ids=LAMBDA_VARIABLES.values()
+)
+def test_the_lambda_accepts_exactly_the_declared_range(
+    declaration: declared.Integer, variable: str
+) -> None:
+    # The other wait at its widest, so the minimum never exceeds the maximum.
+    widest = {
+        "STATUS_MIN_WAIT_SECONDS": str(declared.STATUS_MIN_WAIT.low),
+        "STATUS_MAX_WAIT_SECONDS": str(declared.STATUS_MAX_WAIT.high),
+    }
+    env = {"NEPTUNE_ENDPOINT": "https://host:8182", "AWS_REGION": "us-east-1", **widest}
+
+    def lambda_settings(value: int) -> LambdaSettings:
+        return load_settings({**env, variable: str(value)})
+
+    # Given the range the stack accepts for the context key: the Lambda takes both ends
+    lambda_settings(declaration.low)
+    lambda_settings(declaration.high)
+    # And refuses a value just outside, naming the variable
+    for outside in (declaration.low - 1, declaration.high + 1):
+        with pytest.raises(ConfigurationError, match=f"^{variable} must be from"):
+            lambda_settings(outside)
