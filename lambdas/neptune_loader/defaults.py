@@ -9,6 +9,10 @@ asset stays free of CDK and the CDK app can import it without the Lambdas' depen
 
 from __future__ import annotations
 
+# The handlers' CloudWatch metrics namespace when POWERTOOLS_METRICS_NAMESPACE is unset; the stack
+# sets its own name there, and its default name is this one.
+DEFAULT_METRICS_NAMESPACE = "NeptuneBulkLoad"
+
 # Shortest and longest wait the status Lambda asks for between checks (``nextWaitSeconds``).
 STATUS_MIN_WAIT_SECONDS = 10
 STATUS_MAX_WAIT_SECONDS = 1800

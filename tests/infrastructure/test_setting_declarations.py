@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from dataclasses import fields
@@ -175,3 +176,28 @@ def test_the_lambda_accepts_exactly_the_declared_range(
     for outside in (declaration.low - 1, declaration.high + 1):
         with pytest.raises(ConfigurationError, match=f"^{variable} must be from"):
             lambda_settings(outside)
+
+
+def test_the_handlers_and_the_stack_share_the_default_metrics_namespace() -> None:
+    from infrastructure.constructs.neptune_functions import METRICS_NAMESPACE
+    from infrastructure.lambda_code import lambda_defaults
+    from infrastructure.settings import DEFAULT_STACK_NAME
+
+    # Given a plain interpreter whose environment names no namespace
+    env = {k: v for k, v in os.environ.items() if k != "POWERTOOLS_METRICS_NAMESPACE"}
+    handlers = ("loader_status.handler", "start_loader.handler", "batch_loader.handler")
+    script = "; ".join([f"import {name}; print({name}.metrics.namespace)" for name in handlers])
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=PROJECT_ROOT / "lambdas",
+        env={**env, "AWS_REGION": "us-east-1"},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    # Then each handler falls back to the declared namespace, which the stack uses too
+    assert result.returncode == 0, result.stderr
+    declared_namespace = lambda_defaults.DEFAULT_METRICS_NAMESPACE
+    assert result.stdout.split() == [declared_namespace] * len(handlers)
+    # (the default stack is named after it: its functions' namespace is the stack's name)
+    assert METRICS_NAMESPACE == DEFAULT_STACK_NAME == declared_namespace
