@@ -230,6 +230,7 @@ def users_mix_section(mix: dict[str, Any]) -> list[str]:
     )
     lines += ["", f"ETA median error at half time by progress shape: {by_shape}.", ""]
     long_all = mix["summary"]["all | >=15 min"]
+    average, curved = mix["eta_average_median_error_by_shape"], mix["eta_curved_shapes"]
     lines += [
         "What this shows, and what is missed:",
         "",
@@ -255,12 +256,19 @@ def users_mix_section(mix: dict[str, Any]) -> list[str]:
         f"{mix['eta_median_error_by_shape']['front-loaded']:.0%} on loads whose rate falls to a "
         "third over the run and "
         f"{mix['eta_median_error_by_shape']['back-loaded']:.0%} on loads that speed up (the "
-        "average rate alone: 1%, 39%, 68%). These shapes change their rate steadily, which is "
+        f"average rate alone: {average['linear']:.0%}, {average['front-loaded']:.0%}, "
+        f"{average['back-loaded']:.0%}). These shapes change their rate steadily, which is "
         "what the trend assumes, so the figures are a best case; on shapes it does not assume "
-        "(tests/unit/test_estimate_eta.py, worked at half time after a check at 20-45%) the "
-        "error stays within that of the recent rate alone: work growing as t^0.6 or with a rate "
-        "falling as the graph grows, 26% and 23% (average rate 48%, 46%); a rate that halves "
-        "suddenly, 50% (average 60%). Its largest errors are on loads under 15 minutes (ETA p95 "
+        "(bench/eta_shapes.py, bounded by tests/unit/test_estimate_eta.py; the largest error at "
+        "half time after a check at 20-45%) the error stays within that of the average rate "
+        f"alone: work growing as t^0.6 or with a rate falling as the graph grows, "
+        f"{curved['work as t**0.6']['eta']:.0%} and "
+        f"{curved['rate falling as the graph grows']['eta']:.0%} (average rate "
+        f"{curved['work as t**0.6']['average']:.0%}, "
+        f"{curved['rate falling as the graph grows']['average']:.0%}); a rate that halves "
+        f"suddenly, {curved['rate halving at 30%']['eta']:.0%} (average "
+        f"{curved['rate halving at 30%']['average']:.0%}). Its largest errors are on loads under "
+        "15 minutes (ETA p95 "
         f"{mix['summary']['all | <15 min']['eta_p95_error']:.0%} there, against "
         f"{mix['summary']['all | >=15 min']['eta_p95_error']:.0%} for longer loads): their "
         "previous check is only seconds before, and `totalTimeSpent` in whole seconds makes "

@@ -1,9 +1,9 @@
 """The contract's names as constants: Fail errors, status ``state`` values and ``reason`` values.
 
 What a user's own states match on (``docs/contract.md`` describes each). The Fail errors are
-defined here; the states and the reasons that come from Neptune's load status are read from the
-Lambda code that emits them (``lambdas/neptune_loader/statuses.py``), so there is one home for
-each. No CDK import.
+defined here; the states and the reasons (those from Neptune's load status and the fixed names of
+a failed status call) are read from the Lambda code (``lambdas/neptune_loader/statuses.py``), so
+there is one home for each. No CDK import.
 """
 
 from __future__ import annotations
@@ -41,24 +41,15 @@ NEPTUNE_STATUS_REASONS = (
     lambda_statuses.UNKNOWN_STATUS,
 )
 # ``reason`` values of a status call that failed, with a fixed name (an error answer's code is
-# passed on in UPPER_SNAKE_CASE, see docs/contract.md). The errors module
-# (lambdas/neptune_loader/api_errors.py) needs botocore, so it cannot be read here; a test pins
-# these names to what it emits.
-LOAD_ID_NOT_FOUND = "LOAD_ID_NOT_FOUND"
-CONNECTION_ERROR = "CONNECTION_ERROR"
-UNREADABLE_RESPONSE = "UNREADABLE_RESPONSE"
-NO_CREDENTIALS = "NO_CREDENTIALS"
-REQUEST_NOT_SENT = "REQUEST_NOT_SENT"
-ACCESS_DENIED = "ACCESS_DENIED"
-UNKNOWN_API_ERROR = "UNKNOWN_API_ERROR"
-CALL_FAILURE_REASONS = (
-    LOAD_ID_NOT_FOUND,
-    CONNECTION_ERROR,
-    UNREADABLE_RESPONSE,
-    NO_CREDENTIALS,
-    REQUEST_NOT_SENT,
-    ACCESS_DENIED,
-    UNKNOWN_API_ERROR,
-)
+# passed on in UPPER_SNAKE_CASE, see docs/contract.md); declared beside the status table because
+# the errors module that emits them (lambdas/neptune_loader/api_errors.py) needs botocore.
+LOAD_ID_NOT_FOUND = lambda_statuses.LOAD_ID_NOT_FOUND
+CONNECTION_ERROR = lambda_statuses.CONNECTION_ERROR
+UNREADABLE_RESPONSE = lambda_statuses.UNREADABLE_RESPONSE
+NO_CREDENTIALS = lambda_statuses.NO_CREDENTIALS
+REQUEST_NOT_SENT = lambda_statuses.REQUEST_NOT_SENT
+ACCESS_DENIED = lambda_statuses.ACCESS_DENIED
+UNKNOWN_API_ERROR = lambda_statuses.UNKNOWN_API_ERROR
+CALL_FAILURE_REASONS = lambda_statuses.CALL_FAILURE_REASONS
 
 REASONS = (*NEPTUNE_STATUS_REASONS, *CALL_FAILURE_REASONS)

@@ -4,7 +4,8 @@
 :mod:`infrastructure.deployments` refuses any other key of their shape, ``cdk.json`` sets only
 those without a default, and the README's settings table is checked against them
 (tests/infrastructure/test_setting_declarations.py).
-The defaults the Lambdas also need come from :mod:`neptune_loader.defaults`. No CDK import: the
+The defaults the Lambdas also need, and the ranges the status Lambda also checks, come from
+:mod:`neptune_loader.defaults`. No CDK import: the
 command line reads these too. Over 300 lines because it is one flat list of declarations, each a
 few lines; splitting it would scatter the one table the README and the settings parser read.
 """
@@ -200,38 +201,38 @@ POLL_MAX_CONSECUTIVE_RETRIES = Integer(
 STATUS_MIN_WAIT = Integer(
     key="statusMinWaitSeconds",
     default=lambda_defaults.STATUS_MIN_WAIT_SECONDS,
-    low=1,
-    high=HOURS,
+    low=lambda_defaults.STATUS_WAIT_SECONDS_LOW,
+    high=lambda_defaults.STATUS_WAIT_SECONDS_HIGH,
     doc="shortest `nextWaitSeconds`; at most `statusMaxWaitSeconds`",
 )
 STATUS_MAX_WAIT = Integer(
     key="statusMaxWaitSeconds",
     default=lambda_defaults.STATUS_MAX_WAIT_SECONDS,
-    low=1,
-    high=HOURS,
+    low=lambda_defaults.STATUS_WAIT_SECONDS_LOW,
+    high=lambda_defaults.STATUS_WAIT_SECONDS_HIGH,
     doc="longest `nextWaitSeconds` (waits without a predicted end stay at most 300 s; when the "
     f"checks run low the budget floor may ask for up to {lambda_defaults.MAX_FLOOR_WAIT_SECONDS} s)",
 )
 STATUS_MAX_ERRORS_FETCHED = Integer(
     key="statusMaxErrorsFetched",
     default=lambda_defaults.STATUS_MAX_ERRORS_FETCHED,
-    low=1,
-    high=1000,
+    low=lambda_defaults.STATUS_MAX_ERRORS_FETCHED_LOW,
+    high=lambda_defaults.STATUS_MAX_ERRORS_FETCHED_HIGH,
     doc="error-log entries fetched when a load ends badly",
 )
 STATUS_TOLERATED_RECORD_ERRORS = Integer(
     key="statusToleratedRecordErrors",
     default=lambda_defaults.STATUS_TOLERATED_RECORD_ERRORS,
-    low=0,
-    high=1_000_000_000,
+    low=lambda_defaults.STATUS_TOLERATED_RECORD_ERRORS_LOW,
+    high=lambda_defaults.STATUS_TOLERATED_RECORD_ERRORS_HIGH,
     doc="record errors a load run with `failOnError` FALSE may have and still succeed "
     "(`LOAD_FAILED_ERRORS_TOLERATED`); 0: no limit by count (both 0: nothing tolerated)",
 )
 STATUS_TOLERATED_ERRORS_PER_MILLION = Integer(
     key="statusToleratedErrorsPerMillion",
     default=lambda_defaults.STATUS_TOLERATED_ERRORS_PER_MILLION,
-    low=0,
-    high=1_000_000,
+    low=lambda_defaults.STATUS_TOLERATED_ERRORS_PER_MILLION_LOW,
+    high=lambda_defaults.STATUS_TOLERATED_ERRORS_PER_MILLION_HIGH,
     doc="the same as a share of `totalRecords`, in errors per million records (100 = 0.01%); "
     "0: no limit by share; an execution's `errorTolerance` overrides both",
 )

@@ -17,7 +17,7 @@ from typing import Any
 
 from . import setting_declarations as declared
 from .context_reader import Reader, SettingsError
-from .lambda_code import lambda_endpoints
+from .lambda_code import lambda_defaults, lambda_endpoints
 from .poll_limits import (
     CHECK_TASK_ALLOWANCE_SECONDS,
     MAX_FLOOR_WAIT_SECONDS,
@@ -30,7 +30,9 @@ endpoint_region = lambda_endpoints.endpoint_region
 
 __all__ = ["DEFAULT_STACK_NAME", "PollSettings", "Settings", "SettingsError", "endpoint_region"]
 
-DEFAULT_STACK_NAME = "NeptuneBulkLoad"
+# A stack sets its name as its functions' metrics namespace: the default stack's is the one the
+# handlers fall back to.
+DEFAULT_STACK_NAME = lambda_defaults.DEFAULT_METRICS_NAMESPACE
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -42,7 +42,8 @@ def cmd_emulator(argv: Sequence[str]) -> int:
     """
     from loadctl.emulator import main as emulator_main
 
-    return emulator_main(list(argv[1:] if argv[:1] == ["--"] else argv))
+    arguments = list(argv[1:] if argv[:1] == ["--"] else argv)
+    return emulator_main(arguments, prog="python -m loadctl emulator")
 
 
 def cmd_demo(args: argparse.Namespace) -> int:

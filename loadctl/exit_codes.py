@@ -45,6 +45,7 @@ EXIT_CODES: tuple[ExitCode, ...] = (
     ),
     ExitCode(EXIT_SUCCEEDED, ("demo",), "the workflow ended as the scenario expects"),
     ExitCode(EXIT_SUCCEEDED, ("batch",), "every load of the batch succeeded"),
+    ExitCode(EXIT_SUCCEEDED, ("emulator",), "stopped with Ctrl-C"),
     ExitCode(EXIT_LOAD_FAILED, ("status", "watch"), "the load failed (state FAILED)"),
     ExitCode(EXIT_LOAD_FAILED, ("demo",), "the workflow did not end as the scenario expects"),
     ExitCode(
@@ -56,6 +57,11 @@ EXIT_CODES: tuple[ExitCode, ...] = (
         EXIT_USAGE,
         ("status", "watch", "start", "demo", "batch"),
         "bad options or configuration (no endpoint, no region for a signed request)",
+    ),
+    ExitCode(
+        EXIT_USAGE,
+        ("emulator",),
+        "bad options, a --data-root that is not a folder, or a port it cannot listen on",
     ),
     ExitCode(
         EXIT_TIMED_OUT,

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from infrastructure.contract import CONNECTION_ERROR  # the status object's reason
 from loadctl.exit_codes import (
     EXIT_INTERRUPTED,
     EXIT_STATUS_UNAVAILABLE,
@@ -49,7 +50,6 @@ UNSIGNED_REGION = "us-east-1"
 # checked this many seconds apart (instead of the workflow's backoff and its RETRY bound).
 UNREACHABLE_AFTER = 3
 UNREACHABLE_PROBE_WAIT_SECONDS = 2
-CONNECTION_ERROR = "CONNECTION_ERROR"  # the status object's reason (neptune_loader.api_errors)
 
 
 def region_of(env: dict[str, str]) -> str | None:

@@ -29,7 +29,8 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from .. import setting_declarations as declared
-from ..settings import DEFAULT_STACK_NAME, PollSettings
+from ..lambda_code import lambda_defaults
+from ..settings import PollSettings
 from .house_lambda import HouseLambda, SharedFunctionProps
 from .layer_bundling import shared_dependency_layer
 from .neptune_access import NeptuneAccess
@@ -56,8 +57,9 @@ START_ACTIONS = (
 # One batch-controller call sends up to 64 loads (25 s each at worst) or checks a few: it stops
 # sending with 30 s left, so 120 s bounds a call.
 BATCH_FUNCTION_TIMEOUT_SECONDS = 120
-# The default stack's name: metrics of a function built outside a stack of this app.
-METRICS_NAMESPACE = DEFAULT_STACK_NAME
+# The metrics namespace of a function built outside a stack of this app: the handlers' default
+# (a stack of this app passes its name, which is this by default).
+METRICS_NAMESPACE = lambda_defaults.DEFAULT_METRICS_NAMESPACE
 
 
 def _checked(declaration: declared.Text | declared.IdList, prop: str, value: str) -> str:

@@ -19,7 +19,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from batch_loader.batch_input import validate_batch
 from batch_loader.controller import Cycle, new_records, run_cycle
-from neptune_loader.defaults import BATCH_MAX_CYCLES
+from neptune_loader.defaults import BATCH_MAX_CYCLES, DEFAULT_METRICS_NAMESPACE
 from neptune_loader.neptune_client import LoaderStatusApi, create_start_client, create_status_client
 from neptune_loader.settings import Settings, load_settings
 from neptune_loader.start_load import start_load
@@ -31,7 +31,9 @@ if TYPE_CHECKING:
 
 SERVICE = "neptune-bulk-load"
 logger = Logger(service=os.environ.get("POWERTOOLS_SERVICE_NAME", SERVICE))
-metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "NeptuneBulkLoad"))
+metrics = Metrics(
+    namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", DEFAULT_METRICS_NAMESPACE)
+)
 # Without a Lambda context (local calls), assume a generous invocation.
 DEFAULT_SECONDS = 120.0
 

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 
+from neptune_loader.defaults import DEFAULT_METRICS_NAMESPACE
 from neptune_loader.neptune_client import Deadline
 from neptune_loader.progress import error_count
 from neptune_loader.settings import Settings, load_settings
@@ -28,7 +29,9 @@ if TYPE_CHECKING:
 
 SERVICE = "neptune-bulk-load"
 logger = Logger(service=os.environ.get("POWERTOOLS_SERVICE_NAME", SERVICE))
-metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "NeptuneBulkLoad"))
+metrics = Metrics(
+    namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", DEFAULT_METRICS_NAMESPACE)
+)
 # Leave room for the runtime before Lambda's own timeout.
 CONTEXT_MARGIN_SECONDS = 1.0
 

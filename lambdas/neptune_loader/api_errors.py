@@ -27,6 +27,7 @@ from botocore.exceptions import (
 )
 from botocore.parsers import ResponseParserError
 
+from neptune_loader import statuses as reasons  # the fixed reason names, declared stdlib-only
 from neptune_loader.coerce import clip
 from neptune_loader.exceptions import (
     CallDeadlineExceeded,
@@ -62,10 +63,12 @@ TRANSIENT_CODES = frozenset(
 # A refusal whose text says it was throttled (a throttled signature check) is transient too.
 _THROTTLED_TEXT = re.compile(r"throttl|rate exceeded|too many requests", re.IGNORECASE)
 # Botocore exception names whose meaning is clearer under a name of ours.
-_REASON_NAMES = {"NoCredentialsError": "NO_CREDENTIALS", "AccessDenied": "ACCESS_DENIED"}
+_REASON_NAMES = {
+    "NoCredentialsError": reasons.NO_CREDENTIALS,
+    "AccessDenied": reasons.ACCESS_DENIED,
+}
 _CAMEL_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 NOT_FOUND_CODE = "BulkLoadIdNotFoundException"
-LOAD_ID_NOT_FOUND = "LOAD_ID_NOT_FOUND"
 _INVALID_ID_MESSAGE = re.compile(r"load ?id|does not exist|not found|no load", re.IGNORECASE)
 MAX_MESSAGE_CHARS = 500
 # The code comes from the server (header or body) and becomes the contract's reason: keep it short.
@@ -114,9 +117,9 @@ class ApiFailure:
 # A status answer without a readable ``overallStatus.status`` (a proxy's page, a truncated body).
 UNREADABLE_STATUS = ApiFailure(
     transient=True,
-    reason="UNREADABLE_RESPONSE",
+    reason=reasons.UNREADABLE_RESPONSE,
     message="Neptune's answer had no readable overallStatus.status; will check again.",
-    code="UNREADABLE_RESPONSE",
+    code=reasons.UNREADABLE_RESPONSE,
 )
 
 
@@ -136,7 +139,7 @@ def reason_code(name: str) -> str:
             name = name[: -len(suffix)]
             break
     snake = re.sub(r"[^A-Za-z0-9]+", "_", _CAMEL_BOUNDARY.sub("_", name)).strip("_").upper()
-    return snake[:MAX_CODE_CHARS].rstrip("_") or "UNKNOWN_API_ERROR"
+    return snake[:MAX_CODE_CHARS].rstrip("_") or reasons.UNKNOWN_API_ERROR
 
 
 def _clip(text: str, limit: int = MAX_MESSAGE_CHARS) -> str:
@@ -181,7 +184,7 @@ def classify_api_error(error: Exception) -> ApiFailure:
     if isinstance(error, ResponseParserError):
         return ApiFailure(
             transient=True,
-            reason="UNREADABLE_RESPONSE",
+            reason=reasons.UNREADABLE_RESPONSE,
             message=f"Neptune's answer could not be parsed ({_clip(str(error))}); will check again.",
             code=type(error).__name__,
         )
@@ -189,7 +192,7 @@ def classify_api_error(error: Exception) -> ApiFailure:
         # Covers connect/read timeouts, refused and dropped connections, proxy and SSL errors.
         return ApiFailure(
             transient=True,
-            reason="CONNECTION_ERROR",
+            reason=reasons.CONNECTION_ERROR,
             message=f"Could not reach Neptune ({_clip(str(error))}); will check again. If this "
             "persists, check the endpoint, the VPC and the security group on the Neptune port.",
             code=type(error).__name__,
@@ -197,7 +200,7 @@ def classify_api_error(error: Exception) -> ApiFailure:
     if isinstance(error, BotoCoreError):
         return ApiFailure(
             transient=False,
-            reason="REQUEST_NOT_SENT",
+            reason=reasons.REQUEST_NOT_SENT,
             message=f"The status request could not be made ({type(error).__name__}: "
             f"{_clip(str(error))}); fix the function's configuration.",
             code=type(error).__name__,
@@ -214,7 +217,7 @@ def _classify_client_error(error: ClientError) -> ApiFailure:
     ):
         return ApiFailure(
             transient=False,
-            reason=LOAD_ID_NOT_FOUND,
+            reason=reasons.LOAD_ID_NOT_FOUND,
             message="Neptune does not know this load id: check for a typo or the wrong cluster; "
             f"Neptune also forgets loads older than its 1,024 most recent. ({detail})",
             code=code,

@@ -3,17 +3,28 @@
 The status Lambda falls back to them when a variable is unset (:mod:`neptune_loader.settings`),
 :class:`~neptune_loader.wait_policy.WaitPolicy` starts from them, and the CDK app's declaration of
 the deployment settings (``infrastructure/setting_declarations.py``) takes its defaults for the
-``status*`` context keys from here. Plain constants: this module imports nothing, so the Lambda
+``status*`` context keys from here, and the ranges (``*_LOW`` to ``*_HIGH``) both sides accept. Plain constants: this module imports nothing, so the Lambda
 asset stays free of CDK and the CDK app can import it without the Lambdas' dependencies.
 """
 
 from __future__ import annotations
 
+# The handlers' CloudWatch metrics namespace when POWERTOOLS_METRICS_NAMESPACE is unset; the stack
+# sets its own name there, and its default name is this one.
+DEFAULT_METRICS_NAMESPACE = "NeptuneBulkLoad"
+
 # Shortest and longest wait the status Lambda asks for between checks (``nextWaitSeconds``).
 STATUS_MIN_WAIT_SECONDS = 10
 STATUS_MAX_WAIT_SECONDS = 1800
-# Error-log entries fetched when a load ends badly.
+# Either wait is from 1 s to an hour.
+STATUS_WAIT_SECONDS_LOW = 1
+STATUS_WAIT_SECONDS_HIGH = 3600
+# Error-log entries fetched when a load ends badly. At least 1: Neptune's errorsPerPage is a
+# positive int, and the first page also carries failedFeeds, the evidence a verdict needs, so
+# the check always reads one page (a 0 would read one entry all the same).
 STATUS_MAX_ERRORS_FETCHED = 100
+STATUS_MAX_ERRORS_FETCHED_LOW = 1
+STATUS_MAX_ERRORS_FETCHED_HIGH = 1000
 # The longest wait the budget floor may impose when the loop's checks run low (Step Functions
 # waits up to a year; the status object keeps nextWaitSeconds <= 3600).
 MAX_FLOOR_WAIT_SECONDS = 3600
@@ -24,4 +35,8 @@ BATCH_MAX_CYCLES = 1000
 # Record errors a failed load may have and still count as a success (failOnError FALSE only):
 # a count, and a share of the records in errors per million. 0: none tolerated (the default).
 STATUS_TOLERATED_RECORD_ERRORS = 0
+STATUS_TOLERATED_RECORD_ERRORS_LOW = 0
+STATUS_TOLERATED_RECORD_ERRORS_HIGH = 1_000_000_000
 STATUS_TOLERATED_ERRORS_PER_MILLION = 0
+STATUS_TOLERATED_ERRORS_PER_MILLION_LOW = 0
+STATUS_TOLERATED_ERRORS_PER_MILLION_HIGH = 1_000_000

@@ -6,12 +6,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from neptune_loader import defaults
 from neptune_loader.defaults import (
     STATUS_MAX_ERRORS_FETCHED,
     STATUS_MAX_WAIT_SECONDS,
     STATUS_MIN_WAIT_SECONDS,
-    STATUS_TOLERATED_ERRORS_PER_MILLION,
-    STATUS_TOLERATED_RECORD_ERRORS,
 )
 from neptune_loader.exceptions import ConfigurationError
 from neptune_loader.resumability import NO_TOLERANCE, ErrorTolerance
@@ -87,8 +86,10 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         raise ConfigurationError(
             "AWS_REGION is not set (the Lambda runtime sets it; set it locally)"
         )
-    min_wait = int(_number(env, "STATUS_MIN_WAIT_SECONDS", STATUS_MIN_WAIT_SECONDS, 1, 3600))
-    max_wait = int(_number(env, "STATUS_MAX_WAIT_SECONDS", STATUS_MAX_WAIT_SECONDS, 1, 3600))
+    # The shared settings' ranges are the stack's (neptune_loader.defaults).
+    waits = (defaults.STATUS_WAIT_SECONDS_LOW, defaults.STATUS_WAIT_SECONDS_HIGH)
+    min_wait = int(_number(env, "STATUS_MIN_WAIT_SECONDS", STATUS_MIN_WAIT_SECONDS, *waits))
+    max_wait = int(_number(env, "STATUS_MAX_WAIT_SECONDS", STATUS_MAX_WAIT_SECONDS, *waits))
     if max_wait < min_wait:
         raise ConfigurationError(
             f"STATUS_MAX_WAIT_SECONDS ({max_wait}) is below STATUS_MIN_WAIT_SECONDS ({min_wait})"
@@ -104,7 +105,13 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         min_wait_seconds=min_wait,
         max_wait_seconds=max_wait,
         max_errors_fetched=int(
-            _number(env, "STATUS_MAX_ERRORS_FETCHED", STATUS_MAX_ERRORS_FETCHED, 0, 1000)
+            _number(
+                env,
+                "STATUS_MAX_ERRORS_FETCHED",
+                STATUS_MAX_ERRORS_FETCHED,
+                defaults.STATUS_MAX_ERRORS_FETCHED_LOW,
+                defaults.STATUS_MAX_ERRORS_FETCHED_HIGH,
+            )
         ),
         loader_role_arn=role,
         error_tolerance=ErrorTolerance(
@@ -112,17 +119,17 @@ def load_settings(env: Mapping[str, str]) -> Settings:
                 _number(
                     env,
                     "STATUS_TOLERATED_RECORD_ERRORS",
-                    STATUS_TOLERATED_RECORD_ERRORS,
-                    0,
-                    1_000_000_000,
+                    defaults.STATUS_TOLERATED_RECORD_ERRORS,
+                    defaults.STATUS_TOLERATED_RECORD_ERRORS_LOW,
+                    defaults.STATUS_TOLERATED_RECORD_ERRORS_HIGH,
                 )
             ),
             max_error_share=_number(
                 env,
                 "STATUS_TOLERATED_ERRORS_PER_MILLION",
-                STATUS_TOLERATED_ERRORS_PER_MILLION,
-                0,
-                1_000_000,
+                defaults.STATUS_TOLERATED_ERRORS_PER_MILLION,
+                defaults.STATUS_TOLERATED_ERRORS_PER_MILLION_LOW,
+                defaults.STATUS_TOLERATED_ERRORS_PER_MILLION_HIGH,
             )
             / 1_000_000,
         ),

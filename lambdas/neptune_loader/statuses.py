@@ -1,4 +1,5 @@
-"""Every documented Neptune loader status and what it means for a poller: the one table in code.
+"""Every documented Neptune loader status and what it means for a poller: the one table in code,
+with the contract's other fixed ``reason`` names.
 
 Source: "Neptune Loader Error and Feed Messages" (loader-message.html), 15 codes. Anything not in
 the table is `FAILED` / `UNKNOWN_STATUS`: never success, never "keep polling".
@@ -114,6 +115,26 @@ FAILED_ERRORS_TOLERATED = "LOAD_FAILED_ERRORS_TOLERATED"
 EVIDENCE_INCOMPLETE = "EVIDENCE_INCOMPLETE"
 # RETRY with the status read: a counter was present but not a readable number.
 UNREADABLE_COUNTERS = "UNREADABLE_COUNTERS"
+
+# ``reason`` values of a status call that failed, with a fixed name (neptune_loader.api_errors
+# classifies the failures; an error answer's own code is passed on in UPPER_SNAKE_CASE). Here, not
+# there, because that module needs botocore and the CDK package reads this one by path.
+LOAD_ID_NOT_FOUND = "LOAD_ID_NOT_FOUND"
+CONNECTION_ERROR = "CONNECTION_ERROR"
+UNREADABLE_RESPONSE = "UNREADABLE_RESPONSE"
+NO_CREDENTIALS = "NO_CREDENTIALS"
+REQUEST_NOT_SENT = "REQUEST_NOT_SENT"
+ACCESS_DENIED = "ACCESS_DENIED"
+UNKNOWN_API_ERROR = "UNKNOWN_API_ERROR"
+CALL_FAILURE_REASONS = (
+    LOAD_ID_NOT_FOUND,
+    CONNECTION_ERROR,
+    UNREADABLE_RESPONSE,
+    NO_CREDENTIALS,
+    REQUEST_NOT_SENT,
+    ACCESS_DENIED,
+    UNKNOWN_API_ERROR,
+)
 
 # Feed statuses and error messages after which a RESUME of the same request is expected to succeed.
 RESUMABLE_FEED_STATUSES = frozenset(

@@ -7,6 +7,7 @@ minute is watched in milliseconds and every number comes from the real sample fi
 from __future__ import annotations
 
 import json
+import socket
 import uuid
 from typing import Any
 
@@ -311,6 +312,21 @@ def test_emulator_options_reach_the_emulators_parser(capsys: pytest.CaptureFixtu
     assert exited.value.code == 2
     assert "argument --port: invalid int value: 'notanumber'" in err
     assert "unrecognized arguments" not in err
+
+
+def test_an_emulator_that_cannot_listen_says_so_and_exits_2(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # Given a port already in use
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        # When the emulator is asked to serve on it
+        code = main(["emulator", "--port", str(port), "--data-root", str(SAMPLES)])
+    # Then it says why, without a traceback, and exits as documented for bad options
+    assert code == 2
+    assert f"cannot serve on 127.0.0.1:{port}" in capsys.readouterr().err
 
 
 def test_top_level_help_still_lists_the_emulator(capsys: pytest.CaptureFixture[str]) -> None:

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from loadctl.cli import build_parser, main
+from loadctl.emulator.standalone import build_parser as emulator_parser
 from loadctl.exit_codes import (
     EXIT_CODES,
     EXIT_USAGE,
@@ -164,3 +165,19 @@ def test_watch_help_shows_its_exit_codes(capsys: pytest.CaptureFixture[str]) -> 
     out = capsys.readouterr().out
     assert "exit codes:\n  0    the load succeeded" in out
     assert "  130  interrupted (Ctrl-C)" in out
+
+
+@pytest.mark.parametrize("argv", [["emulator", "--help"], ["emulator", "--", "--help"]])
+def test_emulator_help_is_the_commands_and_ends_with_its_exit_codes(
+    capsys: pytest.CaptureFixture[str], argv: list[str]
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(argv)
+
+    out = capsys.readouterr().out
+    assert exited.value.code == 0
+    assert out.startswith("usage: python -m loadctl emulator ")
+    assert out.rstrip().endswith(help_epilog("emulator"))
+    assert f"  {EXIT_USAGE:<3}  " in help_epilog("emulator")
+    for action in emulator_parser()._actions:
+        assert action.help, f"emulator {action.option_strings} has no help"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -9,9 +10,12 @@ from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from app import cdk_json_context
 from infrastructure import setting_declarations as declared
 from infrastructure.settings import PollSettings, Settings
+from neptune_loader.exceptions import ConfigurationError
 from neptune_loader.settings import Settings as LambdaSettings
 from neptune_loader.settings import load_settings
 from neptune_loader.wait_policy import WaitPolicy
@@ -158,3 +162,63 @@ def test_readme_lists_every_environment_variable_the_lambdas_read() -> None:
         name for name in read if f"`{name}`" not in paragraph and not name.startswith("POWERTOOLS_")
     }
     assert not missing, f"README's environment list lacks {sorted(missing)}"
+
+
+# The status Lambda's variable for each context key the stack passes on (neptune_functions.py).
+LAMBDA_VARIABLES = {
+    declared.STATUS_MIN_WAIT: "STATUS_MIN_WAIT_SECONDS",
+    declared.STATUS_MAX_WAIT: "STATUS_MAX_WAIT_SECONDS",
+    declared.STATUS_MAX_ERRORS_FETCHED: "STATUS_MAX_ERRORS_FETCHED",
+    declared.STATUS_TOLERATED_RECORD_ERRORS: "STATUS_TOLERATED_RECORD_ERRORS",
+    declared.STATUS_TOLERATED_ERRORS_PER_MILLION: "STATUS_TOLERATED_ERRORS_PER_MILLION",
+}
+
+
+@pytest.mark.parametrize(
+    ("declaration", "variable"), LAMBDA_VARIABLES.items(), ids=LAMBDA_VARIABLES.values()
+)
+def test_the_lambda_accepts_exactly_the_declared_range(
+    declaration: declared.Integer, variable: str
+) -> None:
+    # The other wait at its widest, so the minimum never exceeds the maximum.
+    widest = {
+        "STATUS_MIN_WAIT_SECONDS": str(declared.STATUS_MIN_WAIT.low),
+        "STATUS_MAX_WAIT_SECONDS": str(declared.STATUS_MAX_WAIT.high),
+    }
+    env = {"NEPTUNE_ENDPOINT": "https://host:8182", "AWS_REGION": "us-east-1", **widest}
+
+    def lambda_settings(value: int) -> LambdaSettings:
+        return load_settings({**env, variable: str(value)})
+
+    # Given the range the stack accepts for the context key: the Lambda takes both ends
+    lambda_settings(declaration.low)
+    lambda_settings(declaration.high)
+    # And refuses a value just outside, naming the variable
+    for outside in (declaration.low - 1, declaration.high + 1):
+        with pytest.raises(ConfigurationError, match=f"^{variable} must be from"):
+            lambda_settings(outside)
+
+
+def test_the_handlers_and_the_stack_share_the_default_metrics_namespace() -> None:
+    from infrastructure.constructs.neptune_functions import METRICS_NAMESPACE
+    from infrastructure.lambda_code import lambda_defaults
+    from infrastructure.settings import DEFAULT_STACK_NAME
+
+    # Given a plain interpreter whose environment names no namespace
+    env = {k: v for k, v in os.environ.items() if k != "POWERTOOLS_METRICS_NAMESPACE"}
+    handlers = ("loader_status.handler", "start_loader.handler", "batch_loader.handler")
+    script = "; ".join([f"import {name}; print({name}.metrics.namespace)" for name in handlers])
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=PROJECT_ROOT / "lambdas",
+        env={**env, "AWS_REGION": "us-east-1"},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    # Then each handler falls back to the declared namespace, which the stack uses too
+    assert result.returncode == 0, result.stderr
+    declared_namespace = lambda_defaults.DEFAULT_METRICS_NAMESPACE
+    assert result.stdout.split() == [declared_namespace] * len(handlers)
+    # (the default stack is named after it: its functions' namespace is the stack's name)
+    assert METRICS_NAMESPACE == DEFAULT_STACK_NAME == declared_namespace

@@ -19,6 +19,7 @@ from botocore.parsers import ResponseParserError
 
 import infrastructure
 from infrastructure import contract
+from infrastructure.lambda_code import lambda_statuses
 from neptune_loader import api_errors, statuses
 
 CONTRACT = Path(__file__).resolve().parents[2] / "docs" / "contract.md"
@@ -76,8 +77,14 @@ def test_the_constants_come_from_the_code_that_emits_them() -> None:
     assert list(contract.STATES) == [state.value for state in statuses.State]
     assert set(statuses.STATUS_TABLE) < set(contract.NEPTUNE_STATUS_REASONS)
     assert contract.State.__module__.endswith("._lambda.neptune_loader.statuses")
-    # The fixed reasons of a failed status call are the errors module's.
-    assert contract.LOAD_ID_NOT_FOUND == api_errors.LOAD_ID_NOT_FOUND
+    # The fixed reasons of a failed status call: declared once beside the status table (stdlib
+    # only, so the package reads them by path) and emitted by the errors module.
+    assert contract.CALL_FAILURE_REASONS is lambda_statuses.CALL_FAILURE_REASONS
+    assert contract.CALL_FAILURE_REASONS == statuses.CALL_FAILURE_REASONS
+    not_found = ClientError(
+        {"Error": {"Code": "BulkLoadIdNotFoundException"}}, "GetLoaderJobStatus"
+    )
+    assert api_errors.classify_api_error(not_found).reason == contract.LOAD_ID_NOT_FOUND
     assert api_errors.UNREADABLE_STATUS.reason == contract.UNREADABLE_RESPONSE
     assert (
         api_errors.classify_api_error(ResponseParserError("not json")).reason
