@@ -190,6 +190,12 @@ def render(r: dict[str, Any], *, runs: int, iterations: int) -> str:
     return "\n".join(lines)
 
 
+def _without(mix: dict[str, Any], group: str) -> str:
+    """p95 delay and check share without estimates, loads of 15 min and more of ``group``."""
+    entry = mix["summary"][f"{group} | >=15 min"]["without"]
+    return f"{entry['p95_delay']:.0f} s / {entry['check_share']:.0%}"
+
+
 def users_mix_section(mix: dict[str, Any]) -> list[str]:
     """The users' mix, per shape group and length band, with and without source estimates."""
     errors = mix["estimator_errors"]
@@ -200,7 +206,7 @@ def users_mix_section(mix: dict[str, Any]) -> list[str]:
         f"{mix['per_group']} loads per shape group (bench/mix.py): running times 30% 2-15 min, "
         "50% 15 min-3 h, 20% 3-24 h (log-uniform in each band); progress shapes 40% linear, "
         "40% slowing down (front-loaded), 20% speeding up (back-loaded); 4, 16 or 64 files, "
-        "log-normal sizes (sigma 1) where unequal; queued loads wait 1-30 min. *Without*: today's "
+        "log-normal sizes (sigma 1) where unequal; queued loads wait 1-30 min. *Without*: the "
         "policy from finished files. *With*: the source's expected records, off by an error drawn "
         "from what the real sampler made on generated sources (plain: median "
         f"{errors['plain']['median']:+.2%}, worst {errors['plain']['max_abs']:.2%} over "
@@ -242,9 +248,17 @@ def users_mix_section(mix: dict[str, Any]) -> list[str]:
         f"{max(errors['plain']['max_abs'], errors['gzip']['max_abs']):.1%}), then checks every "
         "25 s; records past the expected total keep the 25 s tail, backing off by 5% of the "
         "overdue time.",
-        "- **Without estimates the policy is today's** (unchanged): unequal file sizes and one-file "
-        "loads still cost minutes of p95 delay (the *without* column); it does not yet predict "
-        "files from their sizes.",
+        "- **Without estimates** the waits come from finished files: their average predicts the "
+        "next file's end, unless the average file took over three times the shortest one (files "
+        "of unequal sizes; equal files whose rate changes threefold stay under that). Then each "
+        "of the last three files is checked from half the shortest file's time on, at a share "
+        "of its own running time: 10% for the last (at most 300 s), 40% for the ones before. "
+        "Loads of 15 min and more, p95 delay / checks against the fixed 30 s poller: unequal "
+        f"files {_without(mix, 'unequal files')}, gzip {_without(mix, 'gzip, unequal files')}, "
+        f"queued {_without(mix, 'queued')}, equal files {_without(mix, 'equal files')}. A last "
+        "file much shorter or longer than every finished one still goes unseen for minutes, and "
+        f"one-file loads ({_without(mix, 'one file')}) have no signal at all; the sizes of the "
+        "files (source estimates) are what predicts them.",
         "- **ETA.** `etaSeconds` follows the load's rate: each running check emits its records "
         "and running seconds (`seenRecords`, `seenAt` in `estimate`), and the next check takes "
         "the recent rate since then (the rate at the middle of that span) and the average rate "
@@ -290,7 +304,9 @@ FINDINGS = """\
   the mark, then checks at a resolution (25 s for the last file, at most 250 checks per file's
   worth of time; 10% and 25% of a file for the two before, whose ends set the next start), and
   backs off once a file runs past twice the average (a stall). With no signal (no file finished
-  yet, or one file) it waits 10% of the running time so far, 10 s to 300 s.
+  yet, or one file) it waits 10% of the running time so far, 10 s to 300 s. The mark also keeps
+  the shortest time a file took: when the average is over three times that (files of unequal
+  sizes), the last three files are checked at a share of their own running time instead.
 - **Multi-file loads of 15 min and more meet both goals**: a fraction of the fixed 30 s poller's
   checks with a p95 delay no worse (the "4+ files" rows). The worst are 24-hour loads of 4 files,
   whose last file lasts about 6 hours: at 25 s per check that file alone would need up to 864

@@ -114,12 +114,16 @@ def _seconds(value: object) -> float | None:
 
 
 def parse_progress_mark(value: object) -> ProgressMark | None:
-    """The ``progressMark`` input: ``{"finishedFeeds": int >= 0, "seenAt": number >= 0}``
-    (absent or null: no mark)."""
+    """The ``progressMark`` input: ``{"finishedFeeds": int >= 0, "seenAt": number >= 0}``, with
+    ``"shortestFile": number >= 0`` once a file has finished (absent or null: no mark)."""
     if value is None:
         return None
-    shape = "progressMark must be {'finishedFeeds': int >= 0, 'seenAt': seconds >= 0}"
-    if not isinstance(value, dict) or set(value) != {"finishedFeeds", "seenAt"}:
+    shape = (
+        "progressMark must be {'finishedFeeds': int >= 0, 'seenAt': seconds >= 0"
+        "[, 'shortestFile': seconds >= 0]}"
+    )
+    required = {"finishedFeeds", "seenAt"}
+    if not isinstance(value, dict) or not required <= set(value) <= {*required, "shortestFile"}:
         raise InvalidInputError(f"{shape}, got {str(value)[:200]}")
     finished = value["finishedFeeds"]
     if isinstance(finished, bool) or not isinstance(finished, int):
@@ -129,7 +133,12 @@ def parse_progress_mark(value: object) -> ProgressMark | None:
     seen_at = _seconds(value["seenAt"])
     if seen_at is None:
         raise InvalidInputError(f"{shape}; seenAt is {str(value['seenAt'])[:50]}")
-    return ProgressMark(finished, seen_at)
+    if "shortestFile" not in value:
+        return ProgressMark(finished, seen_at)
+    shortest = _seconds(value["shortestFile"])
+    if shortest is None:
+        raise InvalidInputError(f"{shape}; shortestFile is {str(value['shortestFile'])[:50]}")
+    return ProgressMark(finished, seen_at, shortest)
 
 
 def _budget(event: dict[str, Any]) -> CheckBudget | None:

@@ -3,9 +3,12 @@ command line's ``watch`` and the benchmark simulator, so what is measured is wha
 
 Neptune's ``feedCount`` only moves when a whole file finishes, so one check cannot tell when the
 file in progress started. The poll loop therefore carries a *progress mark* from check to check
-(``{"finishedFeeds": F, "seenAt": S}``: ``S`` is ``totalTimeSpent`` at the first check that saw
-``F`` finished files). With it the policy knows about when the current file started and how long a
-file takes, waits until shortly before the predicted end and then checks at a short tail interval.
+(``{"finishedFeeds": F, "seenAt": S, "shortestFile": D}``: ``S`` is ``totalTimeSpent`` at the
+first check that saw ``F`` finished files, ``D`` the shortest time a file took). With it the policy
+knows about when the current file started and how long a file takes, waits until shortly before the
+predicted end and then checks at a short tail interval. When the files' times differ too much for
+the average to predict one (files of unequal sizes), it checks each of the last files as a load
+without a signal, at a share of the file's own running time.
 
 With a *forecast* from the source's expected records (:mod:`neptune_loader.estimate`), the
 policy approaches the predicted end instead: a share of the predicted time left while the end is
@@ -13,6 +16,8 @@ far, then the predicted end less the estimate's margin, then a check every ``tai
 
 Independently of how the load behaves, a *budget floor* (:func:`budget_floor`) guarantees that the
 loop's own check bound never cuts off a load before its total-wait bound does.
+
+Over 300 lines: one policy, whose tunables are explained where they are declared.
 """
 
 from __future__ import annotations
@@ -40,25 +45,39 @@ MAX_FEEDS = 1_000_000_000
 
 @dataclass(frozen=True)
 class ProgressMark:
-    """How many feeds had finished, and Neptune's ``totalTimeSpent`` when that was first seen."""
+    """How many feeds had finished, Neptune's ``totalTimeSpent`` when that was first seen, and the
+    shortest time a file took (None until a file has finished, or when the marks before did not
+    start from the run's start)."""
 
     finished_feeds: int
     seen_at: float
+    shortest_file: float | None = None
 
     def __post_init__(self) -> None:
         # Neptune's counters and times are untrusted: keep the mark inside the accepted range.
         object.__setattr__(self, "finished_feeds", max(0, min(MAX_FEEDS, self.finished_feeds)))
-        seen_at = float(self.seen_at)
-        object.__setattr__(
-            self,
-            "seen_at",
-            max(0.0, min(float(MAX_SECONDS), seen_at)) if math.isfinite(seen_at) else 0.0,
-        )
+        object.__setattr__(self, "seen_at", _bounded_seconds(self.seen_at))
+        if self.shortest_file is not None:
+            object.__setattr__(self, "shortest_file", _bounded_seconds(self.shortest_file))
 
     def to_json(self) -> dict[str, int | float]:
         """The status object's ``progressMark`` (and the status Lambda's input of the same name)."""
-        seen_at = int(self.seen_at) if float(self.seen_at).is_integer() else self.seen_at
-        return {"finishedFeeds": self.finished_feeds, "seenAt": seen_at}
+        out: dict[str, int | float] = {
+            "finishedFeeds": self.finished_feeds,
+            "seenAt": _json_seconds(self.seen_at),
+        }
+        if self.shortest_file is not None:
+            out["shortestFile"] = _json_seconds(self.shortest_file)
+        return out
+
+
+def _bounded_seconds(value: float) -> float:
+    seconds = float(value)
+    return max(0.0, min(float(MAX_SECONDS), seconds)) if math.isfinite(seconds) else 0.0
+
+
+def _json_seconds(seconds: float) -> int | float:
+    return int(seconds) if seconds.is_integer() else seconds
 
 
 @dataclass(frozen=True)
@@ -119,6 +138,17 @@ class WaitPolicy:
     # by this share of the overdue time, so a stall costs a few checks, not hundreds.
     overdue_after: float = 2.0
     overdue_share: float = 0.05
+    # Files of unequal sizes: when the average finished file took more than `spread_limit` times
+    # the shortest one (equal files whose rate changes threefold over a load stay within about
+    # 2x, late marks included), the average predicts no single file. Then the last tracked files
+    # are checked as a load without a signal is, from the file's own start: nothing before
+    # `spread_start` of the shortest file, then the last file every `elapsed_share` of its running
+    # time (at most `blind_max_wait`), the ones before it every `spread_share` (their ends matter
+    # less: the next file's checks start from them). Files averaging under `blind_max_wait` keep
+    # the waits from the average, whose tail interval already checks them often.
+    spread_limit: float = 3.0
+    spread_start: float = 0.5
+    spread_share: float = 0.4
     # With a forecast: wait this share of the predicted time left (below 0.5: a load whose rate
     # rises towards its end finishes up to twice as early as the average rate predicts) ...
     forecast_share: float = 0.4
@@ -168,7 +198,13 @@ def advance_mark(
     if previous is None:
         return ProgressMark(finished, elapsed if finished else 0)
     if finished > previous.finished_feeds:
-        return ProgressMark(finished, elapsed)
+        # Each file finished since the previous mark took about this long (shorter files among
+        # them go unseen); a mark whose history is unknown (none from the start) keeps none.
+        span = (elapsed - previous.seen_at) / (finished - previous.finished_feeds)
+        if previous.finished_feeds == 0:
+            return ProgressMark(finished, elapsed, span)
+        known = previous.shortest_file
+        return ProgressMark(finished, elapsed, None if known is None else min(known, span))
     if finished < previous.finished_feeds or elapsed < previous.seen_at:
         return ProgressMark(finished, elapsed if finished else 0)
     return previous
@@ -226,6 +262,19 @@ def _running_wait(
         return min(blind, max(policy.tail_wait, elapsed / finished / policy.tail_checks_per_file))
     per_file = mark.seen_at / finished  # average duration of a finished file
     since = elapsed - mark.seen_at  # how long the current file has run (at most)
+    shortest = mark.shortest_file
+    if (
+        unfinished <= policy.tracked_files
+        and shortest is not None
+        and per_file >= blind
+        and per_file > shortest * policy.spread_limit
+    ):
+        own = (
+            min(blind, since * policy.elapsed_share)
+            if unfinished == 1
+            else since * policy.spread_share
+        )
+        return max(shortest * policy.spread_start - since, policy.tail_wait, own)
     overdue = max(0.0, since - per_file * policy.overdue_after)
     if unfinished > policy.tracked_files:
         # Time until the first tracked file starts: the rest of this file and the ones between.
@@ -291,7 +340,8 @@ def next_wait_seconds(
     - Running, one of the last ``tracked_files`` files: wait until ``lead`` of a file's average
       duration has passed since the mark, then check at a resolution (``tail_wait`` for the
       last file, coarser for the ones before), backing off once the file runs past its
-      predicted end.
+      predicted end. When the average file took over ``spread_limit`` times the shortest
+      (unequal sizes), each of them is checked at a share of its own running time instead.
     - Running without a progress signal (no file finished, or one file): a share of the time
       spent so far, so short loads are checked often and long loads rarely.
     - Running with a ``forecast`` (expected records from the source): see :func:`_forecast_wait`.

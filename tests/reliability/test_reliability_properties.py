@@ -289,7 +289,8 @@ running_payloads = st.fixed_dictionaries(
     }
 )
 marks = st.none() | st.fixed_dictionaries(
-    {"finishedFeeds": st.integers(0, 1_000_000_000), "seenAt": st.integers(0, 400 * 24 * 3600)}
+    {"finishedFeeds": st.integers(0, 1_000_000_000), "seenAt": st.integers(0, 400 * 24 * 3600)},
+    optional={"shortestFile": st.integers(0, 400 * 24 * 3600) | st.floats(0, 400 * 24 * 3600)},
 )
 
 

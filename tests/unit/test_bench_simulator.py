@@ -49,6 +49,33 @@ def test_adaptive_policy_sees_the_end_of_a_many_file_load_promptly() -> None:
     assert outcome.checks < 3600 / 30 * 0.4
 
 
+@pytest.mark.parametrize(
+    ("sizes", "delay", "checks"),
+    [
+        # The last file a fifth of the average: the average would check it about 1000 s late
+        ((0.5, 1, 6, 0.5), 120, 120),
+        # The last file five times the average: a 25 s tail up to twice the average costs 230
+        ((1, 5, 5, 20), 300, 150),
+    ],
+)
+def test_unequal_files_are_seen_to_end_promptly_within_the_loop_bounds(
+    sizes: tuple[float, ...], delay: float, checks: int
+) -> None:
+    # Given a 4-hour load of 4 files of unequal sizes
+    load = Load.build(4 * 3600.0, files=4, sizes=sizes)
+    # When the workflow polls it with the Lambda's policy
+    outcome = simulate(
+        load,
+        lambda s: 30 if s is None else s["nextWaitSeconds"],
+        WaitPolicy(),
+        bounds=LoopBounds(500, 36 * 3600),
+    )
+    # Then the end is seen within `delay` seconds, with fewer than `checks` checks
+    assert outcome.detection_delay <= delay
+    assert outcome.checks < checks
+    assert outcome.bound_hit is None
+
+
 def test_simulator_threads_the_progress_mark_like_the_workflow() -> None:
     # Given a 4-file load polled by the Lambda's own policy
     seen: list[dict] = []

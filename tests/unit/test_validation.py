@@ -81,6 +81,13 @@ def test_reads_the_loop_state_the_workflow_sends() -> None:
     assert request.budget == CheckBudget(max_checks=500, max_total_wait=129_600)
 
 
+def test_reads_a_mark_with_the_shortest_file() -> None:
+    mark = {"finishedFeeds": 3, "seenAt": 1500, "shortestFile": 120.5}
+    request = parse_status_event({"loadId": LOAD_ID, "progressMark": mark})
+    assert request.progress_mark == ProgressMark(3, 1500.0, 120.5)
+    assert request.progress_mark.to_json() == mark
+
+
 def test_progress_mark_and_budget_are_optional() -> None:
     request = parse_status_event({"loadId": LOAD_ID, "progressMark": None})
     assert (request.progress_mark, request.budget, request.waited_seconds) == (None, None, 0)
@@ -107,6 +114,12 @@ def test_progress_mark_and_budget_are_optional() -> None:
         {"finishedFeeds": 3, "seenAt": float("nan")},
         {"finishedFeeds": 3, "seenAt": float("inf")},
         {"finishedFeeds": 3, "seenAt": False},
+        {"finishedFeeds": 3, "seenAt": 1500, "shortestFile": -1},
+        {"finishedFeeds": 3, "seenAt": 1500, "shortestFile": None},
+        {"finishedFeeds": 3, "seenAt": 1500, "shortestFile": "120"},
+        {"finishedFeeds": 3, "seenAt": 1500, "shortestFile": float("inf")},
+        {"finishedFeeds": 3, "seenAt": 1500, "shortestFile": True},
+        {"finishedFeeds": 3, "seenAt": 1500, "shortestFile": 10**9},
     ],
 )
 def test_rejects_a_malformed_progress_mark_naming_it(mark: object) -> None:

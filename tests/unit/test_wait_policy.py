@@ -130,6 +130,29 @@ def test_mark_is_replaced_when_it_cannot_describe_this_run() -> None:
 def test_mark_serialises_as_the_status_object_key() -> None:
     assert ProgressMark(3, 930.0).to_json() == {"finishedFeeds": 3, "seenAt": 930}
     assert ProgressMark(3, 930.5).to_json() == {"finishedFeeds": 3, "seenAt": 930.5}
+    assert ProgressMark(3, 930, 300.5).to_json() == {
+        "finishedFeeds": 3,
+        "seenAt": 930,
+        "shortestFile": 300.5,
+    }
+
+
+def test_mark_keeps_the_shortest_file_seen_since_the_start() -> None:
+    # Given the loop's first mark (no file finished), checks see 2 files finished at 600 s (300 s
+    # each), a third at 1000 s (400 s) and a fourth at 1100 s (100 s)
+    mark = ProgressMark(0, 0)
+    for finished, elapsed in ((2, 600), (3, 1000), (4, 1100)):
+        feeds = {"LOAD_COMPLETED": finished, "LOAD_IN_PROGRESS": 1}
+        mark = advance_mark(mark, feed_count=feeds, elapsed_seconds=elapsed)
+        # Then the mark keeps the shortest time a file took, however many finished in between
+        assert mark.shortest_file == {2: 300, 3: 300, 4: 100}[finished]
+    # A mark without one (not from the start of the run) does not start one halfway
+    later = advance_mark(ProgressMark(2, 600), feed_count=RUNNING_4, elapsed_seconds=700)
+    assert later.shortest_file is None
+    three = {"LOAD_COMPLETED": 3, "LOAD_IN_PROGRESS": 1}
+    assert advance_mark(ProgressMark(2, 600), feed_count=three, elapsed_seconds=930) == (
+        ProgressMark(3, 930)
+    )
 
 
 def running(elapsed: float, feeds: dict[str, int], mark: ProgressMark, policy=None) -> int | None:
@@ -173,6 +196,41 @@ def test_a_long_last_file_is_checked_at_most_about_tail_checks_per_file_times() 
     feeds = {"LOAD_COMPLETED": 3, "LOAD_IN_PROGRESS": 1}
     mark = ProgressMark(3, 3 * 21_600)  # 6-hour files
     assert running(3 * 21_600 + 20_000, feeds, mark) == round(21_600 / policy.tail_checks_per_file)
+
+
+LAST_OF_4 = {"LOAD_COMPLETED": 3, "LOAD_IN_PROGRESS": 1}
+
+
+def test_unequal_files_check_the_last_file_at_a_share_of_its_own_running_time() -> None:
+    # Given 3 of 4 files finished at 9000 s (3000 s on average) but the shortest took 600 s:
+    # the average predicts no single file, the last one may be as short as the shortest
+    policy = WaitPolicy()
+    mark = ProgressMark(3, 9000, 600)
+    # When the check that set the mark asks, it waits until half the shortest file has run
+    assert running(9000, LAST_OF_4, mark) == 600 * policy.spread_start
+    # Then the last file is checked every `elapsed_share` of its own running time (not before
+    # `lead` of the average, 1350 s, as for equal files), at most every `blind_max_wait`
+    assert running(9000 + 1000, LAST_OF_4, mark) == 1000 * policy.elapsed_share
+    assert running(9000 + 20_000, LAST_OF_4, mark) == policy.blind_max_wait
+    # ... where files of about equal size keep the waits from the average
+    equal = ProgressMark(3, 9000, 2500)
+    assert running(9000, LAST_OF_4, equal) == round(3000 * policy.lead)
+    assert running(9000 + 1000, LAST_OF_4, equal) == round(3000 * policy.lead) - 1000
+
+
+def test_unequal_files_before_the_last_are_checked_more_coarsely() -> None:
+    policy = WaitPolicy()
+    # Given 2 of 4 files finished at 6000 s, the shortest in 900 s, the third running 2000 s
+    feeds = {"LOAD_COMPLETED": 2, "LOAD_IN_PROGRESS": 1, "LOAD_NOT_STARTED": 1}
+    wait = running(8000, feeds, ProgressMark(2, 6000, 900))
+    # Then the wait is `spread_share` of its running time
+    assert wait == 2000 * policy.spread_share
+
+
+def test_short_unequal_files_keep_the_waits_from_the_average() -> None:
+    # Files of 200 s on average (the shortest 20 s): the tail interval already checks them often
+    policy = WaitPolicy()
+    assert running(600, LAST_OF_4, ProgressMark(3, 600, 20)) == round(200 * policy.lead)
 
 
 def test_without_a_usable_mark_the_rate_estimate_applies() -> None:
