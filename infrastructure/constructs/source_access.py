@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from aws_cdk import Stack
 from aws_cdk import aws_iam as iam
 
-from .nag import acknowledge
+from .nag import acknowledge, nag_resource
 
 if TYPE_CHECKING:
     from aws_cdk import aws_lambda as lambda_
@@ -26,10 +26,10 @@ def allow_source_reads(function: lambda_.IFunction, buckets: tuple[str, ...]) ->
     )
     role = function.role
     assert role is not None  # a function of this app always has one
-    for name in buckets:
+    for arn in bucket_arns:
         acknowledge(
             role,
-            id=f"AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::{name}/*]",
+            id=f"AwsSolutions-IAM5[Resource::{nag_resource(function, f'{arn}/*')}]",
             reason="Source estimates read the head of any object a load may name under this "
             "bucket (read-only); loads choose their prefix at start time",
         )

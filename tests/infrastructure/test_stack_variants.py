@@ -3,7 +3,9 @@
 ``public``: a cluster reached through its public endpoint (no VPC, no security group);
 ``managed``: the cluster's security group is managed elsewhere (no ingress rule, an output says
 which to add); ``secure``: KMS key, state machine name, a topic of the stack's own, tags;
-``topic``: a topic of the stack's own without a KMS key.
+``topic``: a topic of the stack's own without a KMS key; ``sources``: source estimates in a
+stack pinned to a region (cdk-nag then sees literal ARNs: ``arn:aws:...``); ``public`` reads
+sources too, with no network part to add.
 cdk-nag runs on all of them (a finding nobody acknowledged fails this synth).
 """
 
@@ -23,6 +25,8 @@ from app import build_app
 
 KEY_ARN = "arn:aws:kms:us-east-1:123456789012:key/0a1b2c3d-0a1b-0a1b-0a1b-0a1b2c3d4e5f"
 TAGS = {"team": "graph", "cost-centre": "42"}
+SOURCE_BUCKET = "my-bucket"
+SOURCES = {"sourceEstimates": True, "sourceBuckets": [SOURCE_BUCKET]}
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +54,7 @@ def variants(variants_outdir: Path, context: dict[str, Any]) -> dict[str, Templa
     }
     network = {key: context[key] for key in ("vpcId", "subnetIds", "neptuneSecurityGroupId")}
     deployments = {
-        "public": {"neptunePublicEndpoint": True},
+        "public": {"neptunePublicEndpoint": True} | SOURCES,
         "managed": network | {"addNeptuneIngressRule": False},
         "secure": network
         | {
@@ -60,6 +64,7 @@ def variants(variants_outdir: Path, context: dict[str, Any]) -> dict[str, Templa
             "tags": TAGS,
         },
         "topic": network | {"createAlarmTopic": True},
+        "sources": network | SOURCES | {"region": "us-east-1"},
     }
     outdir = variants_outdir
     app, stacks = build_app(
