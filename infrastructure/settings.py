@@ -83,6 +83,7 @@ class Settings:
     tags: tuple[tuple[str, str], ...] = ()
     source_estimates: bool = declared.SOURCE_ESTIMATES.default
     source_buckets: tuple[str, ...] = ()
+    source_prefix_list_id: str | None = None
 
     @property
     def neptune_endpoint_url(self) -> str:
@@ -154,6 +155,7 @@ class Settings:
             tags=reader.tag_map(declared.TAGS),
             source_estimates=reader.boolean(declared.SOURCE_ESTIMATES),
             source_buckets=reader.optional_id_list(declared.SOURCE_BUCKETS),
+            source_prefix_list_id=reader.optional_text(declared.SOURCE_PREFIX_LIST_ID),
         )
         settings._check_combinations(environment)
         return settings
@@ -166,12 +168,21 @@ class Settings:
                 "buckets your loads read from (the status Lambda gets read-only access to them "
                 "only), e.g. -c sourceBuckets=my-bucket,other-bucket"
             )
+        cluster_region = endpoint_region(self.neptune_endpoint)
+        if self.source_estimates and not self.public_endpoint and not self.source_prefix_list_id:
+            region = self.region or cluster_region or "<region>"
+            raise SettingsError(
+                f"context key '{declared.SOURCE_PREFIX_LIST_ID.key}' is required with "
+                f"'{declared.SOURCE_ESTIMATES.key}' in a VPC: the status Lambda reaches S3 "
+                "through the VPC's S3 gateway endpoint, allowed by HTTPS egress to the region's "
+                "S3 prefix list; find its id with `aws ec2 describe-managed-prefix-lists "
+                f"--filters Name=prefix-list-name,Values=com.amazonaws.{region}.s3`"
+            )
         if self.alarm_topic_arn and self.create_alarm_topic:
             raise SettingsError(
                 "context keys 'alarmTopicArn' and 'createAlarmTopic' do not fit: the alarms "
                 "notify either your topic or one the stack creates, not both"
             )
-        cluster_region = endpoint_region(self.neptune_endpoint)
         if cluster_region and self.region and cluster_region != self.region:
             source = (
                 "CDK_DEFAULT_REGION"

@@ -100,6 +100,14 @@ def test_two_deployments_synthesize_two_correctly_named_stacks(
             "or use that region's endpoint",
         ),
         (
+            {"sourceEstimates": "true", "sourceBuckets": "my-bucket"},
+            "Settings error: context key 'sourcePrefixListId' is required with 'sourceEstimates' "
+            "in a VPC: the status Lambda reaches S3 through the VPC's S3 gateway endpoint, "
+            "allowed by HTTPS egress to the region's S3 prefix list; find its id with `aws ec2 "
+            "describe-managed-prefix-lists --filters "
+            "Name=prefix-list-name,Values=com.amazonaws.us-east-1.s3`",
+        ),
+        (
             {"pollMaxChecks": "6000"},
             "Settings error: context key 'pollMaxChecks' must be between 3 and 5000, got 6000",
         ),

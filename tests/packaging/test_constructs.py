@@ -137,11 +137,64 @@ def test_a_failed_layer_install_says_how_to_bundle_offline(tmp_path: Path) -> No
     assert "no-such-package-for-this-test" in str(raised.value)
 
 
+def test_source_reads_in_a_vpc_need_the_s3_prefix_list_and_only_the_status_function_gets_it() -> (
+    None
+):
+    # Without the prefix list the status function could not reach S3: refused, naming the prop
+    stack = scratch_stack()
+    cluster = NeptuneClusterRef(stack, "Cluster", **CLUSTER)
+    with pytest.raises(ValueError, match=r"^s3_prefix_list_id is required .*describe-managed-"):
+        NeptuneStatusFunction(stack, "Status", cluster=cluster, source_buckets=["my-bucket"])
+    with pytest.raises(ValueError, match=r"^s3_prefix_list_id must be like"):
+        NeptuneStatusFunction(
+            stack, "Status2", cluster=cluster, source_buckets=["b"], s3_prefix_list_id="s3"
+        )
+    # With it, HTTPS to the prefix list on a group of the status function's own
+    stack = scratch_stack()
+    cluster = NeptuneClusterRef(stack, "Cluster", **CLUSTER)
+    NeptuneStatusFunction(
+        stack,
+        "Status",
+        cluster=cluster,
+        source_buckets=["my-bucket"],
+        s3_prefix_list_id="pl-63a5400a",
+    )
+    NeptuneStartFunction(stack, "Start", cluster=cluster)
+    template = Template.from_stack(stack)
+    groups = template.find_resources("AWS::EC2::SecurityGroup")
+    [s3_group] = [
+        logical_id
+        for logical_id, group in groups.items()
+        if group["Properties"]["SecurityGroupEgress"]
+        == [
+            {
+                "Description": "S3 (source estimates) through the VPC's S3 gateway endpoint",
+                "DestinationPrefixListId": "pl-63a5400a",
+                "FromPort": 443,
+                "IpProtocol": "tcp",
+                "ToPort": 443,
+            }
+        ]
+    ]
+    group_ids = {
+        props["Properties"]["Handler"]: [
+            ref["Fn::GetAtt"][0] for ref in props["Properties"]["VpcConfig"]["SecurityGroupIds"]
+        ]
+        for props in template.find_resources("AWS::Lambda::Function").values()
+    }
+    [neptune_group] = set(groups) - {s3_group}
+    assert group_ids == {
+        "loader_status.handler.handler": [neptune_group, s3_group],
+        "start_loader.handler.handler": [neptune_group],
+    }
+
+
 def test_a_public_endpoint_cluster_has_no_network_part_and_needs_iam_auth() -> None:
     stack = scratch_stack()
     public = {key: CLUSTER[key] for key in ("endpoint", "cluster_resource_id")}
     cluster = NeptuneClusterRef(stack, "Cluster", **public, public_endpoint=True)
-    NeptuneStatusFunction(stack, "Status", cluster=cluster)
+    # Outside a VPC the function reaches S3 directly: no prefix list to name
+    NeptuneStatusFunction(stack, "Status", cluster=cluster, source_buckets=["my-bucket"])
     template = Template.from_stack(stack)
     template.resource_count_is("AWS::EC2::SecurityGroup", 0)
     (function,) = template.find_resources("AWS::Lambda::Function").values()
