@@ -218,13 +218,44 @@ def test_stage_alone_names_the_stack_and_picks_a_deployment(context: dict[str, A
         deployment_contexts(two | {"stage": "test"})
 
 
+@pytest.mark.parametrize(
+    ("key", "nearest"),
+    [
+        ("neptune_endpoint", "neptuneEndpoint"),
+        ("NeptuneEndpoint", "neptuneEndpoint"),
+        ("poll-max-checks", "pollMaxChecks"),
+        ("POLL_MAX_TOTAL_WAIT_SECONDS", "pollMaxTotalWaitSeconds"),
+    ],
+)
+def test_a_key_in_another_spelling_is_refused_naming_ours(
+    context: dict[str, Any], key: str, nearest: str
+) -> None:
+    with pytest.raises(SettingsError) as raised:
+        deployment_contexts(context | {key: "1"})
+    assert str(raised.value) == f"unknown context key '{key}': did you mean '{nearest}'?"
+    # In a deployment entry too, where no CDK key belongs either
+    with pytest.raises(SettingsError, match=f"'{key}' in deployment 'dev': did you mean"):
+        deployment_contexts(context | {"deployments": {"dev": {key: "1"}}})
+    with pytest.raises(SettingsError, match="'aws:cdk:x' in deployment 'dev'"):
+        deployment_contexts(context | {"deployments": {"dev": {"aws:cdk:x": "1"}}})
+    with pytest.raises(SettingsError, match=r"^unknown context key 'zzz' \(known keys: stage, "):
+        deployment_contexts(context | {"zzz": "1"})
+
+
 def test_cdk_keys_are_left_alone_and_entries_may_not_rename_their_stage(
     context: dict[str, Any],
 ) -> None:
     # Given keys the CDK itself puts in the context
+    # (printed from app.node.get_all_context() in a real `cdk synth`: feature flags from cdk.json,
+    # `aws:cdk:...` from the CLI; lookups cached in cdk.context.json; the two plain keys the CLI
+    # writes there itself: `cdk acknowledge` and `cdk cli-telemetry --disable`)
     cdk_keys = {
+        "@aws-cdk/core:enablePartitionLiterals": True,
         "aws:cdk:enable-path-metadata": True,
+        "aws:cdk:bundling-stacks": ["**"],
         "availability-zones:account=123456789012:region=us-east-1": ["us-east-1a"],
+        "acknowledged-issue-numbers": [32775],
+        "cli-telemetry": False,
     }
     assert len(deployment_contexts(context | cdk_keys)) == 1
     with pytest.raises(SettingsError, match="the stage is the entry's name"):
