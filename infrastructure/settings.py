@@ -20,10 +20,12 @@ from .context_reader import Reader, SettingsError
 from .lambda_code import lambda_endpoints
 from .poll_limits import (
     CHECK_TASK_ALLOWANCE_SECONDS,
+    HISTORY_EVENT_LIMIT,
     MAX_FLOOR_WAIT_SECONDS,
     START_TASK_ALLOWANCE_SECONDS,
     checks_cover_total_wait,
     longest_poll_run_seconds,
+    workflow_history_events,
 )
 
 endpoint_region = lambda_endpoints.endpoint_region
@@ -218,6 +220,20 @@ class Settings:
                 f"{CHECK_TASK_ALLOWANCE_SECONDS} s + {START_TASK_ALLOWANCE_SECONDS} s + the waits "
                 f"of 'startQueueFullRetries') = {needed} s, "
                 "so the poll loop's own bound (a named Fail) fires before the execution times out"
+            )
+
+        history_events = workflow_history_events(
+            max_checks=self.poll.max_checks,
+            max_resubmits=self.max_resubmits,
+            start_queue_full_retries=self.start_queue_full_retries,
+        )
+        if history_events > HISTORY_EVENT_LIMIT:
+            checks, resubmits = declared.POLL_MAX_CHECKS.key, declared.MAX_RESUBMITS.key
+            raise SettingsError(
+                f"context keys '{checks}' ({self.poll.max_checks}) and '{resubmits}' "
+                f"({self.max_resubmits}) allow up to {history_events} history events per "
+                f"execution, over the Step Functions limit of {HISTORY_EVENT_LIMIT}: lower "
+                f"{checks} or {resubmits}"
             )
 
 

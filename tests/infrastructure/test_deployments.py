@@ -170,8 +170,10 @@ def test_the_issues_example_through_the_real_cdk_synth(tmp_path: Path) -> None:
     )
     # Then one line says which settings to change
     line = _one_error_line(result)
+    assert line.startswith("Settings error: context keys 'pollMaxChecks' (600) and 'maxResubmits'")
     assert "history events" in line
     assert "lower pollMaxChecks or maxResubmits" in line
+    assert "max_checks" not in line  # the context keys only, never the constructs' props
 
 
 def test_list_values_from_the_command_line_as_json_or_comma_separated(
