@@ -264,3 +264,29 @@ def test_cdk_keys_are_left_alone_and_entries_may_not_rename_their_stage(
         deployment_contexts(context | {"deployments": {"dev": {"stage": "prod"}}})
     with pytest.raises(SettingsError, match="stage name 'dev_1'"):
         deployment_contexts(context | {"deployments": {"dev_1": {}}})
+
+
+def test_the_app_needs_no_lambda_modules_on_its_path(context: dict[str, Any]) -> None:
+    # Given the app as the CDK CLI runs it (no PYTHONPATH), building its stacks
+    script = (
+        "import json, sys\n"
+        "from aws_cdk import App\n"
+        "from app import build_app\n"
+        f"build_app(App(context=json.loads({json.dumps(json.dumps(context))})))\n"
+        "lambda_packages = {'neptune_loader', 'loader_status', 'start_loader', 'batch_loader'}\n"
+        "print(json.dumps({'path': 'lambdas' in {p.rsplit('/', 1)[-1] for p in sys.path},\n"
+        "    'imported': sorted({m.split('.')[0] for m in sys.modules} & lambda_packages)}))\n"
+    )
+    env = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=300,
+    )
+    # Then lambdas/ is not on its path and no Lambda module is imported (lambda_code reads the
+    # few facts it needs by path)
+    assert json.loads(result.stdout.splitlines()[-1]) == {"path": False, "imported": []}
