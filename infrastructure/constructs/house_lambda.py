@@ -146,7 +146,7 @@ class HouseLambda(Construct):
         acknowledge(
             self.function,
             id="AwsSolutions-L1",
-            reason="The dependency layer is built for python3.13 (Makefile LAMBDA_PYTHON); "
+            reason=f"The dependency layer is built for {RUNTIME.name} (Makefile LAMBDA_PYTHON); "
             "move runtime and layer together",
         )
         role = self.function.role

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
+import re
 import sys
 from pathlib import Path
 
 import pytest
-from aws_cdk import App, Stack
+from aws_cdk import App, Duration, Stack
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
 from aws_cdk.assertions import Template
 
 from infrastructure import (
@@ -18,7 +22,14 @@ from infrastructure import (
     NeptuneStartFunction,
     NeptuneStatusFunction,
 )
-from infrastructure.constructs.layer_bundling import PipLocalBundling, pip_command
+from infrastructure.constructs import house_lambda
+from infrastructure.constructs.house_lambda import RUNTIME
+from infrastructure.constructs.layer_bundling import (
+    PIP_PLATFORM,
+    PYTHON_VERSION,
+    PipLocalBundling,
+    pip_command,
+)
 
 CLUSTER = {
     "endpoint": "my-cluster.cluster-abcdefghijkl.us-east-1.neptune.amazonaws.com",
@@ -215,3 +226,53 @@ def test_a_security_group_managed_elsewhere_is_left_untouched_and_its_rule_is_ou
     rule = str(template.find_outputs("NeptuneIngressRule"))
     assert "authorize-security-group-ingress" in rule
     assert CLUSTER["security_group_id"] in rule
+
+
+def test_the_makefiles_layer_is_built_for_the_functions_runtime_and_platform() -> None:
+    # The Makefile prebuilds this repository's layer; house_lambda decides the runtime
+    makefile = (Path(__file__).resolve().parents[2] / "Makefile").read_text(encoding="utf-8")
+    variables = dict(re.findall(r"^(LAMBDA_\w+) := (\S+)$", makefile, flags=re.MULTILINE))
+    assert f"python{variables['LAMBDA_PYTHON']}" == RUNTIME.name
+    assert variables["LAMBDA_PYTHON"] == PYTHON_VERSION
+    assert variables["LAMBDA_PLATFORM"] == PIP_PLATFORM
+
+
+def test_the_runtime_acknowledgement_names_the_runtime(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given another runtime than today's
+    monkeypatch.setattr(house_lambda, "RUNTIME", lambda_.Runtime.PYTHON_3_12)
+    stack = scratch_stack()
+    layer = lambda_.LayerVersion.from_layer_version_arn(
+        stack, "Layer", "arn:aws:lambda:us-east-1:123456789012:layer:deps:1"
+    )
+    (tmp_path / "handler.py").write_text("def handler(event, context): ...\n")
+    shared = house_lambda.SharedFunctionProps(
+        layer=layer,
+        vpc=None,
+        subnets=[],
+        security_group=None,
+        metrics_namespace="Test",
+        log_retention=logs.RetentionDays.ONE_DAY,
+    )
+    house = house_lambda.HouseLambda(
+        stack,
+        "Function",
+        shared=shared,
+        handler="handler.handler",
+        description="test",
+        environment={},
+        service_name="test",
+        timeout=Duration.seconds(3),
+        asset_dir=tmp_path,
+    )
+    # Then cdk-nag's L1 acknowledgement names it
+    reasons = [
+        entry.data
+        for entry in house.function.node.metadata
+        if entry.type == "aws:cdk:acknowledged-rules"
+    ]
+    text = json.dumps(reasons)
+    assert "AwsSolutions-L1" in text
+    assert "python3.12" in text
+    assert "python3.13" not in text
