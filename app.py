@@ -17,16 +17,14 @@ from typing import Any
 from aws_cdk import App, Environment, Validations
 from cdk_nag import AwsSolutionsChecks
 
+# The Lambdas' facts the CDK side needs are read by path (infrastructure/lambda_code.py): lambdas/
+# is the Lambda asset root and never goes on this app's path.
+from infrastructure.deployments import deployment_contexts
+from infrastructure.settings import Settings, SettingsError
+from infrastructure.stacks.bulk_load_stack import BulkLoadStack
+
 PROJECT_ROOT = Path(__file__).resolve().parent
 CDK_JSON = PROJECT_ROOT / "cdk.json"
-# The CDK app shares the Lambdas' declared defaults (lambdas/neptune_loader/defaults.py); lambdas/
-# is the Lambda asset root, not a package of this project, so it goes on the path here, once.
-if str(PROJECT_ROOT / "lambdas") not in sys.path:
-    sys.path.insert(0, str(PROJECT_ROOT / "lambdas"))
-
-from infrastructure.deployments import deployment_contexts  # noqa: E402 - needs the path above
-from infrastructure.settings import Settings, SettingsError  # noqa: E402
-from infrastructure.stacks.bulk_load_stack import BulkLoadStack  # noqa: E402
 
 
 def cdk_json_context(path: Path = CDK_JSON) -> dict[str, Any]:

@@ -9,37 +9,52 @@ Without a ``deployments`` map the app has one deployment: the context as it is (
     }
 
 each entry is a deployment named by its key (its ``stage``) that inherits every setting of the
-shared context and overrides the ones it sets; ``-c stage=dev`` keeps only that entry. Keys that
-look like this project's (camelCase) but are not declared are refused with the nearest known key:
-a misspelled setting must not be silently ignored. Keys of other shapes (``@aws-cdk/...``,
-``aws:cdk:...``, lookups cached in ``cdk.context.json``) belong to the CDK and are left alone.
+shared context and overrides the ones it sets; ``-c stage=dev`` keeps only that entry. Any other
+key is refused with the nearest known key (compared without ``_``/``-`` and case): a misspelled
+setting (``neptuneIAMAuth``, ``neptune_endpoint``, ``poll-max-checks``) must not be silently
+ignored. At the top level only, keys the CDK puts in the context are left alone: those with a ':'
+or starting with '@' (feature flags ``@aws-cdk/...``, the CLI's ``aws:cdk:...``, lookups cached in
+``cdk.context.json``) and the two plain keys the CLI writes to ``cdk.context.json`` itself
+(:data:`CDK_CLI_KEYS`).
 """
 
 from __future__ import annotations
 
 import difflib
-import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from .context_reader import SettingsError, from_json_text
 from .setting_declarations import CONTEXT_KEYS, DEPLOYMENTS_KEY, STAGE
 
-OWN_KEY_SHAPE = re.compile(r"^[a-z][A-Za-z0-9]*$")
+# Plain keys the CDK CLI itself writes to the context (`cdk acknowledge`, `cdk cli-telemetry`).
+CDK_CLI_KEYS = ("acknowledged-issue-numbers", "cli-telemetry")
+
+
+def is_cdk_key(key: str) -> bool:
+    """Whether ``key`` is one the CDK (library, CLI or ``cdk.context.json``) puts in the context."""
+    return ":" in key or key.startswith("@") or key in CDK_CLI_KEYS
+
+
+def _folded(key: str) -> str:
+    return key.replace("_", "").replace("-", "").casefold()
 
 
 def nearest_key(key: str, known: Iterable[str]) -> str | None:
-    """The known key closest to ``key`` (case-insensitive), if any is close."""
-    by_lower = {name.lower(): name for name in known}
-    matches = difflib.get_close_matches(key.lower(), list(by_lower), n=1, cutoff=0.6)
-    return by_lower[matches[0]] if matches else None
+    """The known key closest to ``key`` compared without ``_``/``-`` and case, if any is close."""
+    by_folded = {_folded(name): name for name in known}
+    matches = difflib.get_close_matches(_folded(key), list(by_folded), n=1, cutoff=0.6)
+    return by_folded[matches[0]] if matches else None
 
 
-def check_known_keys(keys: Iterable[str], *, known: Iterable[str], where: str = "") -> None:
-    """Refuse the first camelCase key that is not ``known``, naming the nearest known one."""
+def check_known_keys(
+    keys: Iterable[str], *, known: Iterable[str], where: str = "", cdk_keys: bool = False
+) -> None:
+    """Refuse the first key that is not ``known`` (nor, with ``cdk_keys``, the CDK's), naming the
+    nearest known one."""
     known = tuple(known)
     for key in keys:
-        if OWN_KEY_SHAPE.fullmatch(key) and key not in known:
+        if key not in known and not (cdk_keys and is_cdk_key(key)):
             hint = nearest_key(key, known)
             suggestion = (
                 f": did you mean '{hint}'?" if hint else f" (known keys: {', '.join(known)})"
@@ -56,7 +71,7 @@ def deployment_contexts(context: Mapping[str, Any]) -> list[dict[str, Any]]:
         For an unknown key (top level or in an entry), a malformed ``deployments`` map, an entry
         that sets ``stage`` itself, or a ``stage`` that names no entry.
     """
-    check_known_keys(context, known=(*CONTEXT_KEYS, DEPLOYMENTS_KEY))
+    check_known_keys(context, known=(*CONTEXT_KEYS, DEPLOYMENTS_KEY), cdk_keys=True)
     shared = {key: context[key] for key in CONTEXT_KEYS if context.get(key) is not None}
     raw = context.get(DEPLOYMENTS_KEY)
     if raw is None or raw == "":

@@ -38,6 +38,10 @@ def queue_full_wait_seconds(retries: int) -> int:
 
 # Step Functions hard limit on events in one Standard execution's history.
 HISTORY_EVENT_LIMIT = 25_000
+# Retries of a Lambda task on Lambda service errors (the workflows' default), and of the start on
+# its transient errors.
+LAMBDA_RETRY_ATTEMPTS = 3
+START_TRANSIENT_RETRY_ATTEMPTS = 3
 
 # History events: a Task adds TaskStateEntered/Exited plus Scheduled, Started and
 # Succeeded/Failed/TimedOut per attempt; Pass, Wait and Choice add Entered and Exited.
@@ -131,3 +135,24 @@ def worst_case_history_events(
         return loop
     run = 2 * EVENTS_PER_SIMPLE_STATE + task_max_events(start_attempts) + loop
     return 2 + EVENTS_PER_SIMPLE_STATE + (1 + max_resubmits) * run
+
+
+def workflow_history_events(
+    *,
+    max_checks: int,
+    max_resubmits: int,
+    start_queue_full_retries: int,
+    lambda_retry_attempts: int = LAMBDA_RETRY_ATTEMPTS,
+) -> int:
+    """Worst-case history events of one bulk-load workflow execution: every check and every start
+    with all their retries (Lambda service errors, a transient start error, a full queue), in the
+    first run and each resubmission."""
+    return worst_case_history_events(
+        max_checks=max_checks,
+        check_attempts=1 + lambda_retry_attempts,
+        start_attempts=1
+        + lambda_retry_attempts
+        + START_TRANSIENT_RETRY_ATTEMPTS
+        + start_queue_full_retries,
+        max_resubmits=max_resubmits,
+    )

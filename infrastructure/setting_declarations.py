@@ -286,6 +286,16 @@ SOURCE_BUCKETS = IdList(
     "when `sourceEstimates` is on",
     optional=True,
 )
+SOURCE_PREFIX_LIST_ID = Text(
+    key="sourcePrefixListId",
+    pattern=re.compile(r"^pl-[0-9a-f]{8,17}$"),
+    expected="like 'pl-63a5400a'",
+    doc="the region's S3 prefix list (`aws ec2 describe-managed-prefix-lists --filters "
+    "Name=prefix-list-name,Values=com.amazonaws.<region>.s3`): the status Lambda may reach it on "
+    "443 only, through the VPC's S3 gateway endpoint; required with `sourceEstimates` unless "
+    "`neptunePublicEndpoint`",
+    optional=True,
+)
 ALARM_TOPIC_ARN = Text(
     key="alarmTopicArn",
     pattern=re.compile(r"^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[\w-]{1,256}$"),
@@ -389,6 +399,7 @@ DECLARATIONS: tuple[Declaration, ...] = (
     STATE_MACHINE_NAME,
     SOURCE_ESTIMATES,
     SOURCE_BUCKETS,
+    SOURCE_PREFIX_LIST_ID,
     ALARM_TOPIC_ARN,
     CREATE_ALARM_TOPIC,
     TAGS,

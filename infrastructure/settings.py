@@ -20,10 +20,12 @@ from .context_reader import Reader, SettingsError
 from .lambda_code import lambda_defaults, lambda_endpoints
 from .poll_limits import (
     CHECK_TASK_ALLOWANCE_SECONDS,
+    HISTORY_EVENT_LIMIT,
     MAX_FLOOR_WAIT_SECONDS,
     START_TASK_ALLOWANCE_SECONDS,
     checks_cover_total_wait,
     longest_poll_run_seconds,
+    workflow_history_events,
 )
 
 endpoint_region = lambda_endpoints.endpoint_region
@@ -85,6 +87,7 @@ class Settings:
     tags: tuple[tuple[str, str], ...] = ()
     source_estimates: bool = declared.SOURCE_ESTIMATES.default
     source_buckets: tuple[str, ...] = ()
+    source_prefix_list_id: str | None = None
 
     @property
     def neptune_endpoint_url(self) -> str:
@@ -156,6 +159,7 @@ class Settings:
             tags=reader.tag_map(declared.TAGS),
             source_estimates=reader.boolean(declared.SOURCE_ESTIMATES),
             source_buckets=reader.optional_id_list(declared.SOURCE_BUCKETS),
+            source_prefix_list_id=reader.optional_text(declared.SOURCE_PREFIX_LIST_ID),
         )
         settings._check_combinations(environment)
         return settings
@@ -168,12 +172,21 @@ class Settings:
                 "buckets your loads read from (the status Lambda gets read-only access to them "
                 "only), e.g. -c sourceBuckets=my-bucket,other-bucket"
             )
+        cluster_region = endpoint_region(self.neptune_endpoint)
+        if self.source_estimates and not self.public_endpoint and not self.source_prefix_list_id:
+            region = self.region or cluster_region or "<region>"
+            raise SettingsError(
+                f"context key '{declared.SOURCE_PREFIX_LIST_ID.key}' is required with "
+                f"'{declared.SOURCE_ESTIMATES.key}' in a VPC: the status Lambda reaches S3 "
+                "through the VPC's S3 gateway endpoint, allowed by HTTPS egress to the region's "
+                "S3 prefix list; find its id with `aws ec2 describe-managed-prefix-lists "
+                f"--filters Name=prefix-list-name,Values=com.amazonaws.{region}.s3`"
+            )
         if self.alarm_topic_arn and self.create_alarm_topic:
             raise SettingsError(
                 "context keys 'alarmTopicArn' and 'createAlarmTopic' do not fit: the alarms "
                 "notify either your topic or one the stack creates, not both"
             )
-        cluster_region = endpoint_region(self.neptune_endpoint)
         if cluster_region and self.region and cluster_region != self.region:
             source = (
                 "CDK_DEFAULT_REGION"
@@ -209,6 +222,20 @@ class Settings:
                 f"{CHECK_TASK_ALLOWANCE_SECONDS} s + {START_TASK_ALLOWANCE_SECONDS} s + the waits "
                 f"of 'startQueueFullRetries') = {needed} s, "
                 "so the poll loop's own bound (a named Fail) fires before the execution times out"
+            )
+
+        history_events = workflow_history_events(
+            max_checks=self.poll.max_checks,
+            max_resubmits=self.max_resubmits,
+            start_queue_full_retries=self.start_queue_full_retries,
+        )
+        if history_events > HISTORY_EVENT_LIMIT:
+            checks, resubmits = declared.POLL_MAX_CHECKS.key, declared.MAX_RESUBMITS.key
+            raise SettingsError(
+                f"context keys '{checks}' ({self.poll.max_checks}) and '{resubmits}' "
+                f"({self.max_resubmits}) allow up to {history_events} history events per "
+                f"execution, over the Step Functions limit of {HISTORY_EVENT_LIMIT}: lower "
+                f"{checks} or {resubmits}"
             )
 
 

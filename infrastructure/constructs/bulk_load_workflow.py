@@ -28,7 +28,8 @@ from ..poll_limits import (
     HISTORY_EVENT_LIMIT,
     QUEUE_FULL_INTERVAL_SECONDS,
     QUEUE_FULL_MAX_DELAY_SECONDS,
-    worst_case_history_events,
+    START_TRANSIENT_RETRY_ATTEMPTS,
+    workflow_history_events,
 )
 from ..setting_declarations import MAX_RESUBMITS, WORKFLOW_TIMEOUT
 from ..settings import PollSettings
@@ -45,7 +46,10 @@ from .state_errors import (
 
 # Neptune's transient start errors (throttling, 5xx) get a slower backoff than Lambda's own.
 START_TRANSIENT_RETRY = LambdaRetryPolicy(
-    interval_seconds=5, max_attempts=3, backoff_rate=2.0, max_delay_seconds=60
+    interval_seconds=5,
+    max_attempts=START_TRANSIENT_RETRY_ATTEMPTS,
+    backoff_rate=2.0,
+    max_delay_seconds=60,
 )
 
 
@@ -205,20 +209,18 @@ class BulkLoadWorkflow(Construct):
         watch_load.next(self.poller)
         self.poller.next(sfn.Succeed(self, "Succeeded", output_path="$.loadStatus"))
 
-        self.max_history_events = worst_case_history_events(
+        self.max_history_events = workflow_history_events(
             max_checks=poll.max_checks,
-            check_attempts=1 + retry.max_attempts,
-            start_attempts=1
-            + retry.max_attempts
-            + START_TRANSIENT_RETRY.max_attempts
-            + start_queue_full_retries,
             max_resubmits=max_resubmits,
+            start_queue_full_retries=start_queue_full_retries,
+            lambda_retry_attempts=retry.max_attempts,
         )
         if self.max_history_events > HISTORY_EVENT_LIMIT:
+            # Settings refuse this first, naming their context keys; this names the props.
             raise ValueError(
-                f"max_checks={poll.max_checks} with max_resubmits={max_resubmits} allows up to "
-                f"{self.max_history_events} history events per execution, over the Step "
-                f"Functions limit of {HISTORY_EVENT_LIMIT}: lower pollMaxChecks or maxResubmits"
+                f"poll.max_checks={poll.max_checks} with max_resubmits={max_resubmits} allow up "
+                f"to {self.max_history_events} history events per execution, over the Step "
+                f"Functions limit of {HISTORY_EVENT_LIMIT}: lower poll.max_checks or max_resubmits"
             )
 
         self.log_group = logs.LogGroup(

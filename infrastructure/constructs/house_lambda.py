@@ -76,6 +76,11 @@ class SharedFunctionProps:
 class HouseLambda(Construct):
     """A Python Lambda function with the house defaults, placed in the cluster's VPC.
 
+    Parameters
+    ----------
+    extra_security_groups
+        Groups of this function alone, attached besides the shared one (in a VPC only).
+
     Attributes
     ----------
     function
@@ -98,6 +103,7 @@ class HouseLambda(Construct):
         memory_size: int = 256,
         log_level: str = "INFO",
         asset_dir: Path = LAMBDA_ASSET_DIR,
+        extra_security_groups: Sequence[ec2.ISecurityGroup] = (),
     ) -> None:
         super().__init__(scope, construct_id)
         self.log_group = logs.LogGroup(
@@ -122,7 +128,9 @@ class HouseLambda(Construct):
             log_group=self.log_group,
             vpc=shared.vpc,
             vpc_subnets=ec2.SubnetSelection(subnets=list(shared.subnets)) if shared.vpc else None,
-            security_groups=[shared.security_group] if shared.security_group else None,
+            security_groups=[shared.security_group, *extra_security_groups]
+            if shared.security_group
+            else None,
             environment={
                 "POWERTOOLS_SERVICE_NAME": service_name,
                 "POWERTOOLS_METRICS_NAMESPACE": shared.metrics_namespace,
@@ -138,7 +146,7 @@ class HouseLambda(Construct):
         acknowledge(
             self.function,
             id="AwsSolutions-L1",
-            reason="The dependency layer is built for python3.13 (Makefile LAMBDA_PYTHON); "
+            reason=f"The dependency layer is built for {RUNTIME.name} (Makefile LAMBDA_PYTHON); "
             "move runtime and layer together",
         )
         role = self.function.role

@@ -18,7 +18,7 @@ from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from .nag import acknowledge
+from .nag import acknowledge, nag_resource
 
 if TYPE_CHECKING:
     from aws_cdk import aws_lambda as lambda_
@@ -143,16 +143,7 @@ class NeptuneAccess(Construct):
         assert role is not None  # a function of this app always has one
         acknowledge(
             role,
-            id=f"AwsSolutions-IAM5[Resource::{self._nag_resource()}]",
+            id=f"AwsSolutions-IAM5[Resource::{nag_resource(self, self.cluster_arn)}]",
             reason="Neptune data-plane actions are scoped to a cluster as "
             "cluster-resource-id/*; this is the narrowest resource IAM offers",
         )
-
-    def _nag_resource(self) -> str:
-        """The cluster ARN as cdk-nag spells it: literal where the stack's environment is known,
-        ``<AWS::Region>`` and friends where it is not."""
-        resolved = Stack.of(self).resolve(self.cluster_arn)
-        if isinstance(resolved, str):
-            return resolved
-        parts = resolved["Fn::Join"][1]
-        return "".join(part if isinstance(part, str) else f"<{part['Ref']}>" for part in parts)

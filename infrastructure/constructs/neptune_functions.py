@@ -34,7 +34,7 @@ from ..settings import PollSettings
 from .house_lambda import HouseLambda, SharedFunctionProps
 from .layer_bundling import shared_dependency_layer
 from .neptune_access import NeptuneAccess
-from .source_access import allow_source_reads
+from .source_access import allow_source_reads, https_to_s3_group, prefix_list_hint
 
 if TYPE_CHECKING:
     from aws_cdk import aws_lambda as lambda_
@@ -205,9 +205,18 @@ class _NeptuneFunction(Construct):
         log_retention: logs.RetentionDays,
         metrics_namespace: str,
         log_level: str,
+        s3_prefix_list_id: str | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         self.cluster = cluster
+        vpc = cluster.access.vpc
+        # In a VPC, S3 (source estimates) through the gateway endpoint: a group of this
+        # function's own, so the others stay Neptune-port-only.
+        own_groups = (
+            [https_to_s3_group(self, vpc=vpc, prefix_list_id=s3_prefix_list_id)]
+            if vpc is not None and s3_prefix_list_id is not None
+            else []
+        )
         shared = SharedFunctionProps(
             layer=layer or shared_dependency_layer(self),
             vpc=cluster.access.vpc,
@@ -238,6 +247,7 @@ class _NeptuneFunction(Construct):
             service_name=service_name,
             timeout=timeout,
             log_level=log_level,
+            extra_security_groups=own_groups,
         )
         self.function: lambda_.Function = house.function
         self.log_group: logs.LogGroup = house.log_group
@@ -262,6 +272,12 @@ class NeptuneStatusFunction(_NeptuneFunction):
     source_buckets
         Buckets the loads read from: given, the function estimates each load's records from its
         source and may list and read these buckets (nothing else).
+    s3_prefix_list_id
+        The region's S3 managed prefix list (``pl-...``), required with ``source_buckets`` in a
+        VPC: the function alone gets a second security group whose only rule is HTTPS to it (S3
+        through the VPC's S3 gateway endpoint, which Neptune's loader already needs). Find it
+        with ``aws ec2 describe-managed-prefix-lists --filters
+        Name=prefix-list-name,Values=com.amazonaws.<region>.s3``.
     layer
         The dependency layer; by default one layer per stack, built at synth time by pip
         (no Docker).
@@ -282,11 +298,21 @@ class NeptuneStatusFunction(_NeptuneFunction):
         cluster: NeptuneClusterRef,
         poll: PollSettings | None = None,
         source_buckets: Sequence[str] | None = None,
+        s3_prefix_list_id: str | None = None,
         layer: lambda_.ILayerVersion | None = None,
         log_retention: logs.RetentionDays = logs.RetentionDays.ONE_MONTH,
         metrics_namespace: str = METRICS_NAMESPACE,
         log_level: str = "INFO",
     ) -> None:
+        vpc = cluster.access.vpc
+        if s3_prefix_list_id is not None:
+            _checked(declared.SOURCE_PREFIX_LIST_ID, "s3_prefix_list_id", s3_prefix_list_id)
+        elif source_buckets and vpc is not None:
+            raise ValueError(
+                "s3_prefix_list_id is required with source_buckets in a VPC: the function reaches "
+                "S3 through the VPC's S3 gateway endpoint, allowed by HTTPS egress to the "
+                f"region's S3 prefix list; find its id with `{prefix_list_hint(cluster)}`"
+            )
         super().__init__(
             scope,
             construct_id,
@@ -303,6 +329,7 @@ class NeptuneStatusFunction(_NeptuneFunction):
             log_retention=log_retention,
             metrics_namespace=metrics_namespace,
             log_level=log_level,
+            s3_prefix_list_id=s3_prefix_list_id if source_buckets else None,
         )
         if source_buckets:
             allow_source_reads(self.function, tuple(source_buckets))

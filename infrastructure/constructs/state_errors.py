@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from aws_cdk import Duration
 from aws_cdk import aws_stepfunctions as sfn
 
+from ..poll_limits import LAMBDA_RETRY_ATTEMPTS
+
 # The exception class name the Lambdas raise for bad input (the Lambda error name).
 LAMBDA_INVALID_INPUT_ERROR = "InvalidInputError"
 # Error names the start Lambda raises (its exception class names).
@@ -35,7 +37,7 @@ class LambdaRetryPolicy:
     """Backoff with full jitter for Lambda service errors."""
 
     interval_seconds: int = 2
-    max_attempts: int = 3
+    max_attempts: int = LAMBDA_RETRY_ATTEMPTS
     backoff_rate: float = 2.0
     max_delay_seconds: int = 30
 

@@ -91,6 +91,7 @@ class BulkLoadStack(Stack):
             cluster=cluster,
             poll=settings.poll,
             source_buckets=settings.source_buckets if settings.source_estimates else None,
+            s3_prefix_list_id=settings.source_prefix_list_id,
             layer=layer,
             log_retention=retention,
             # The stack's name: deployments in one account and region keep their metrics apart.

@@ -100,6 +100,14 @@ def test_two_deployments_synthesize_two_correctly_named_stacks(
             "or use that region's endpoint",
         ),
         (
+            {"sourceEstimates": "true", "sourceBuckets": "my-bucket"},
+            "Settings error: context key 'sourcePrefixListId' is required with 'sourceEstimates' "
+            "in a VPC: the status Lambda reaches S3 through the VPC's S3 gateway endpoint, "
+            "allowed by HTTPS egress to the region's S3 prefix list; find its id with `aws ec2 "
+            "describe-managed-prefix-lists --filters "
+            "Name=prefix-list-name,Values=com.amazonaws.us-east-1.s3`",
+        ),
+        (
             {"pollMaxChecks": "6000"},
             "Settings error: context key 'pollMaxChecks' must be between 3 and 5000, got 6000",
         ),
@@ -162,8 +170,10 @@ def test_the_issues_example_through_the_real_cdk_synth(tmp_path: Path) -> None:
     )
     # Then one line says which settings to change
     line = _one_error_line(result)
+    assert line.startswith("Settings error: context keys 'pollMaxChecks' (600) and 'maxResubmits'")
     assert "history events" in line
     assert "lower pollMaxChecks or maxResubmits" in line
+    assert "max_checks" not in line  # the context keys only, never the constructs' props
 
 
 def test_list_values_from_the_command_line_as_json_or_comma_separated(
@@ -210,16 +220,73 @@ def test_stage_alone_names_the_stack_and_picks_a_deployment(context: dict[str, A
         deployment_contexts(two | {"stage": "test"})
 
 
+@pytest.mark.parametrize(
+    ("key", "nearest"),
+    [
+        ("neptune_endpoint", "neptuneEndpoint"),
+        ("NeptuneEndpoint", "neptuneEndpoint"),
+        ("poll-max-checks", "pollMaxChecks"),
+        ("POLL_MAX_TOTAL_WAIT_SECONDS", "pollMaxTotalWaitSeconds"),
+    ],
+)
+def test_a_key_in_another_spelling_is_refused_naming_ours(
+    context: dict[str, Any], key: str, nearest: str
+) -> None:
+    with pytest.raises(SettingsError) as raised:
+        deployment_contexts(context | {key: "1"})
+    assert str(raised.value) == f"unknown context key '{key}': did you mean '{nearest}'?"
+    # In a deployment entry too, where no CDK key belongs either
+    with pytest.raises(SettingsError, match=f"'{key}' in deployment 'dev': did you mean"):
+        deployment_contexts(context | {"deployments": {"dev": {key: "1"}}})
+    with pytest.raises(SettingsError, match="'aws:cdk:x' in deployment 'dev'"):
+        deployment_contexts(context | {"deployments": {"dev": {"aws:cdk:x": "1"}}})
+    with pytest.raises(SettingsError, match=r"^unknown context key 'zzz' \(known keys: stage, "):
+        deployment_contexts(context | {"zzz": "1"})
+
+
 def test_cdk_keys_are_left_alone_and_entries_may_not_rename_their_stage(
     context: dict[str, Any],
 ) -> None:
     # Given keys the CDK itself puts in the context
+    # (printed from app.node.get_all_context() in a real `cdk synth`: feature flags from cdk.json,
+    # `aws:cdk:...` from the CLI; lookups cached in cdk.context.json; the two plain keys the CLI
+    # writes there itself: `cdk acknowledge` and `cdk cli-telemetry --disable`)
     cdk_keys = {
+        "@aws-cdk/core:enablePartitionLiterals": True,
         "aws:cdk:enable-path-metadata": True,
+        "aws:cdk:bundling-stacks": ["**"],
         "availability-zones:account=123456789012:region=us-east-1": ["us-east-1a"],
+        "acknowledged-issue-numbers": [32775],
+        "cli-telemetry": False,
     }
     assert len(deployment_contexts(context | cdk_keys)) == 1
     with pytest.raises(SettingsError, match="the stage is the entry's name"):
         deployment_contexts(context | {"deployments": {"dev": {"stage": "prod"}}})
     with pytest.raises(SettingsError, match="stage name 'dev_1'"):
         deployment_contexts(context | {"deployments": {"dev_1": {}}})
+
+
+def test_the_app_needs_no_lambda_modules_on_its_path(context: dict[str, Any]) -> None:
+    # Given the app as the CDK CLI runs it (no PYTHONPATH), building its stacks
+    script = (
+        "import json, sys\n"
+        "from aws_cdk import App\n"
+        "from app import build_app\n"
+        f"build_app(App(context=json.loads({json.dumps(json.dumps(context))})))\n"
+        "lambda_packages = {'neptune_loader', 'loader_status', 'start_loader', 'batch_loader'}\n"
+        "print(json.dumps({'path': 'lambdas' in {p.rsplit('/', 1)[-1] for p in sys.path},\n"
+        "    'imported': sorted({m.split('.')[0] for m in sys.modules} & lambda_packages)}))\n"
+    )
+    env = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=300,
+    )
+    # Then lambdas/ is not on its path and no Lambda module is imported (lambda_code reads the
+    # few facts it needs by path)
+    assert json.loads(result.stdout.splitlines()[-1]) == {"path": False, "imported": []}

@@ -224,8 +224,34 @@ def test_source_estimates_are_off_by_default_and_need_their_buckets() -> None:
     with pytest.raises(SettingsError, match="'sourceEstimates' is true but 'sourceBuckets'"):
         Settings.from_context({**example_context(), "sourceEstimates": "true"})
     settings = Settings.from_context(
-        {**example_context(), "sourceEstimates": "true", "sourceBuckets": "data-a,data-b"}
+        {
+            **example_context(),
+            "sourceEstimates": "true",
+            "sourceBuckets": "data-a,data-b",
+            "sourcePrefixListId": "pl-63a5400a",
+        }
     )
     assert settings.source_buckets == ("data-a", "data-b")
+    assert settings.source_prefix_list_id == "pl-63a5400a"
     with pytest.raises(SettingsError, match="sourceBuckets"):
         Settings.from_context({**example_context(), "sourceBuckets": ["Not_A_Bucket"]})
+
+
+def test_source_estimates_in_a_vpc_need_the_s3_prefix_list() -> None:
+    sources = {"sourceEstimates": "true", "sourceBuckets": "data-a"}
+    # In the cluster's VPC the status function reaches S3 through the gateway endpoint only
+    with pytest.raises(
+        SettingsError,
+        match=r"'sourcePrefixListId' is required .* `aws ec2 describe-managed-prefix-lists "
+        r"--filters Name=prefix-list-name,Values=com\.amazonaws\.us-east-1\.s3",
+    ):
+        Settings.from_context(example_context() | sources)
+    with pytest.raises(SettingsError, match="'sourcePrefixListId' must be like 'pl-"):
+        Settings.from_context(example_context() | sources | {"sourcePrefixListId": "s3"})
+    # Through a public endpoint there is no VPC: nothing to name
+    public = {
+        key: value
+        for key, value in example_context().items()
+        if key not in ("vpcId", "subnetIds", "neptuneSecurityGroupId")
+    } | {"neptunePublicEndpoint": "true"}
+    assert Settings.from_context(public | sources).source_prefix_list_id is None

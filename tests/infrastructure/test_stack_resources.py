@@ -384,7 +384,11 @@ def test_source_estimates_set_the_variable_and_read_only_access_to_the_named_buc
     from app import build_app
 
     # Given source estimates on for two buckets
-    overrides = {"sourceEstimates": "true", "sourceBuckets": "data-a,data-b"}
+    overrides = {
+        "sourceEstimates": "true",
+        "sourceBuckets": "data-a,data-b",
+        "sourcePrefixListId": "pl-63a5400a",
+    }
     app, (stack,) = build_app(App(context={**context, **overrides}, outdir=str(tmp_path)))
     app.synth()  # cdk-nag runs here: the wildcard on each bucket's objects is acknowledged
     template = Template.from_json(

@@ -3,7 +3,9 @@
 ``public``: a cluster reached through its public endpoint (no VPC, no security group);
 ``managed``: the cluster's security group is managed elsewhere (no ingress rule, an output says
 which to add); ``secure``: KMS key, state machine name, a topic of the stack's own, tags;
-``topic``: a topic of the stack's own without a KMS key.
+``topic``: a topic of the stack's own without a KMS key; ``sources``: source estimates in a
+stack pinned to a region (cdk-nag then sees literal ARNs: ``arn:aws:...``); ``public`` reads
+sources too, with no network part to add.
 cdk-nag runs on all of them (a finding nobody acknowledged fails this synth).
 """
 
@@ -20,9 +22,13 @@ from aws_cdk import App
 from aws_cdk.assertions import Capture, Match, Template
 
 from app import build_app
+from infrastructure.definition import find_functions
 
 KEY_ARN = "arn:aws:kms:us-east-1:123456789012:key/0a1b2c3d-0a1b-0a1b-0a1b-0a1b2c3d4e5f"
 TAGS = {"team": "graph", "cost-centre": "42"}
+SOURCE_BUCKET = "my-bucket"
+SOURCES = {"sourceEstimates": True, "sourceBuckets": [SOURCE_BUCKET]}
+S3_PREFIX_LIST = "pl-63a5400a"  # us-east-1's com.amazonaws.us-east-1.s3
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +56,7 @@ def variants(variants_outdir: Path, context: dict[str, Any]) -> dict[str, Templa
     }
     network = {key: context[key] for key in ("vpcId", "subnetIds", "neptuneSecurityGroupId")}
     deployments = {
-        "public": {"neptunePublicEndpoint": True},
+        "public": {"neptunePublicEndpoint": True} | SOURCES,
         "managed": network | {"addNeptuneIngressRule": False},
         "secure": network
         | {
@@ -60,6 +66,9 @@ def variants(variants_outdir: Path, context: dict[str, Any]) -> dict[str, Templa
             "tags": TAGS,
         },
         "topic": network | {"createAlarmTopic": True},
+        "sources": network
+        | SOURCES
+        | {"region": "us-east-1", "sourcePrefixListId": S3_PREFIX_LIST},
     }
     outdir = variants_outdir
     app, stacks = build_app(
@@ -195,6 +204,43 @@ def test_state_machine_name_and_tags_apply(variants: dict[str, Template]) -> Non
     assert "StateMachineName" not in json.dumps(
         variants["public"].find_resources("AWS::StepFunctions::StateMachine")
     )
+
+
+def test_only_the_status_function_may_reach_s3_through_the_prefix_list(
+    variants: dict[str, Template],
+) -> None:
+    template = variants["sources"]
+    groups = template.find_resources("AWS::EC2::SecurityGroup")
+    # The group's only rule: HTTPS to the region's S3 prefix list (no allow-all added)
+    [s3_group] = [
+        logical_id
+        for logical_id, group in groups.items()
+        if [
+            {key: value for key, value in rule.items() if key != "Description"}
+            for rule in group["Properties"]["SecurityGroupEgress"]
+        ]
+        == [
+            {
+                "DestinationPrefixListId": S3_PREFIX_LIST,
+                "IpProtocol": "tcp",
+                "FromPort": 443,
+                "ToPort": 443,
+            }
+        ]
+    ]
+    functions = find_functions(template.to_json())
+    resources = template.to_json()["Resources"]
+
+    def groups_of(role: str) -> set[str]:
+        config = resources[functions[role].logical_id]["Properties"]["VpcConfig"]
+        return {ref["Fn::GetAtt"][0] for ref in config["SecurityGroupIds"]}
+
+    assert s3_group in groups_of("status")
+    assert len(groups_of("status")) == 2  # the shared Neptune-port group too
+    for role in ("start", "batch"):
+        assert s3_group not in groups_of(role)
+    # A public-endpoint stack reads its sources without any network part
+    assert not variants["public"].find_resources("AWS::EC2::SecurityGroup")
 
 
 def test_cfn_lint_passes_on_every_variant(variants: dict[str, Template], tmp_path: Path) -> None:

@@ -11,6 +11,7 @@ import pytest
 from aws_cdk import App, Duration, Stack
 from aws_cdk import aws_lambda as lambda_
 
+from infrastructure.constructs.bulk_load_workflow import BulkLoadWorkflow
 from infrastructure.constructs.load_status_poller import (
     LAMBDA_SERVICE_ERRORS,
     LoadStatusPoller,
@@ -22,6 +23,7 @@ from infrastructure.definition import (
     placeholder_arns,
     resolve_definition,
 )
+from infrastructure.settings import PollSettings, SettingsError
 from tests.infrastructure.conftest import START_ARN, STATUS_ARN
 
 if TYPE_CHECKING:
@@ -406,8 +408,28 @@ def test_synth_rejects_settings_whose_resubmits_could_exceed_the_history_limit(
     # A timeout long enough for four poll runs, so the history check is what fails
     too_many = context | {"workflowTimeoutSeconds": 365 * 24 * 3600}
     too_many |= {"pollMaxChecks": 1000, "maxResubmits": 3}
-    with pytest.raises(ValueError, match="pollMaxChecks or maxResubmits"):
+    # The settings name their context keys (never the constructs' Python props) ...
+    with pytest.raises(SettingsError) as raised:
         build_app(App(context=too_many))
+    message = str(raised.value)
+    assert message.startswith(
+        "context keys 'pollMaxChecks' (1000) and 'maxResubmits' (3) allow up to "
+    ), message
+    assert message.endswith("lower pollMaxChecks or maxResubmits")
+    assert "max_checks" not in message
+    assert "max_resubmits" not in message
+    # ... and the construct names its own
+    stack = Stack()
+    function = lambda_.Function.from_function_arn(stack, "F", STATUS_ARN)
+    with pytest.raises(ValueError, match=r"^poll.max_checks=1000 with max_resubmits=3 allow"):
+        BulkLoadWorkflow(
+            stack,
+            "Workflow",
+            start_function=function,
+            status_function=function,
+            poll=PollSettings(max_checks=1000),
+            max_resubmits=3,
+        )
 
 
 def test_cloud_assembly_folder_reads_the_stack_template(

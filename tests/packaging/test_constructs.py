@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
+import re
 import sys
 from pathlib import Path
 
 import pytest
-from aws_cdk import App, Stack
+from aws_cdk import App, Duration, Stack
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
 from aws_cdk.assertions import Template
 
 from infrastructure import (
@@ -18,7 +22,14 @@ from infrastructure import (
     NeptuneStartFunction,
     NeptuneStatusFunction,
 )
-from infrastructure.constructs.layer_bundling import PipLocalBundling, pip_command
+from infrastructure.constructs import house_lambda
+from infrastructure.constructs.house_lambda import RUNTIME
+from infrastructure.constructs.layer_bundling import (
+    PIP_PLATFORM,
+    PYTHON_VERSION,
+    PipLocalBundling,
+    pip_command,
+)
 
 CLUSTER = {
     "endpoint": "my-cluster.cluster-abcdefghijkl.us-east-1.neptune.amazonaws.com",
@@ -137,11 +148,64 @@ def test_a_failed_layer_install_says_how_to_bundle_offline(tmp_path: Path) -> No
     assert "no-such-package-for-this-test" in str(raised.value)
 
 
+def test_source_reads_in_a_vpc_need_the_s3_prefix_list_and_only_the_status_function_gets_it() -> (
+    None
+):
+    # Without the prefix list the status function could not reach S3: refused, naming the prop
+    stack = scratch_stack()
+    cluster = NeptuneClusterRef(stack, "Cluster", **CLUSTER)
+    with pytest.raises(ValueError, match=r"^s3_prefix_list_id is required .*describe-managed-"):
+        NeptuneStatusFunction(stack, "Status", cluster=cluster, source_buckets=["my-bucket"])
+    with pytest.raises(ValueError, match=r"^s3_prefix_list_id must be like"):
+        NeptuneStatusFunction(
+            stack, "Status2", cluster=cluster, source_buckets=["b"], s3_prefix_list_id="s3"
+        )
+    # With it, HTTPS to the prefix list on a group of the status function's own
+    stack = scratch_stack()
+    cluster = NeptuneClusterRef(stack, "Cluster", **CLUSTER)
+    NeptuneStatusFunction(
+        stack,
+        "Status",
+        cluster=cluster,
+        source_buckets=["my-bucket"],
+        s3_prefix_list_id="pl-63a5400a",
+    )
+    NeptuneStartFunction(stack, "Start", cluster=cluster)
+    template = Template.from_stack(stack)
+    groups = template.find_resources("AWS::EC2::SecurityGroup")
+    [s3_group] = [
+        logical_id
+        for logical_id, group in groups.items()
+        if group["Properties"]["SecurityGroupEgress"]
+        == [
+            {
+                "Description": "S3 (source estimates) through the VPC's S3 gateway endpoint",
+                "DestinationPrefixListId": "pl-63a5400a",
+                "FromPort": 443,
+                "IpProtocol": "tcp",
+                "ToPort": 443,
+            }
+        ]
+    ]
+    group_ids = {
+        props["Properties"]["Handler"]: [
+            ref["Fn::GetAtt"][0] for ref in props["Properties"]["VpcConfig"]["SecurityGroupIds"]
+        ]
+        for props in template.find_resources("AWS::Lambda::Function").values()
+    }
+    [neptune_group] = set(groups) - {s3_group}
+    assert group_ids == {
+        "loader_status.handler.handler": [neptune_group, s3_group],
+        "start_loader.handler.handler": [neptune_group],
+    }
+
+
 def test_a_public_endpoint_cluster_has_no_network_part_and_needs_iam_auth() -> None:
     stack = scratch_stack()
     public = {key: CLUSTER[key] for key in ("endpoint", "cluster_resource_id")}
     cluster = NeptuneClusterRef(stack, "Cluster", **public, public_endpoint=True)
-    NeptuneStatusFunction(stack, "Status", cluster=cluster)
+    # Outside a VPC the function reaches S3 directly: no prefix list to name
+    NeptuneStatusFunction(stack, "Status", cluster=cluster, source_buckets=["my-bucket"])
     template = Template.from_stack(stack)
     template.resource_count_is("AWS::EC2::SecurityGroup", 0)
     (function,) = template.find_resources("AWS::Lambda::Function").values()
@@ -162,3 +226,53 @@ def test_a_security_group_managed_elsewhere_is_left_untouched_and_its_rule_is_ou
     rule = str(template.find_outputs("NeptuneIngressRule"))
     assert "authorize-security-group-ingress" in rule
     assert CLUSTER["security_group_id"] in rule
+
+
+def test_the_makefiles_layer_is_built_for_the_functions_runtime_and_platform() -> None:
+    # The Makefile prebuilds this repository's layer; house_lambda decides the runtime
+    makefile = (Path(__file__).resolve().parents[2] / "Makefile").read_text(encoding="utf-8")
+    variables = dict(re.findall(r"^(LAMBDA_\w+) := (\S+)$", makefile, flags=re.MULTILINE))
+    assert f"python{variables['LAMBDA_PYTHON']}" == RUNTIME.name
+    assert variables["LAMBDA_PYTHON"] == PYTHON_VERSION
+    assert variables["LAMBDA_PLATFORM"] == PIP_PLATFORM
+
+
+def test_the_runtime_acknowledgement_names_the_runtime(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given another runtime than today's
+    monkeypatch.setattr(house_lambda, "RUNTIME", lambda_.Runtime.PYTHON_3_12)
+    stack = scratch_stack()
+    layer = lambda_.LayerVersion.from_layer_version_arn(
+        stack, "Layer", "arn:aws:lambda:us-east-1:123456789012:layer:deps:1"
+    )
+    (tmp_path / "handler.py").write_text("def handler(event, context): ...\n")
+    shared = house_lambda.SharedFunctionProps(
+        layer=layer,
+        vpc=None,
+        subnets=[],
+        security_group=None,
+        metrics_namespace="Test",
+        log_retention=logs.RetentionDays.ONE_DAY,
+    )
+    house = house_lambda.HouseLambda(
+        stack,
+        "Function",
+        shared=shared,
+        handler="handler.handler",
+        description="test",
+        environment={},
+        service_name="test",
+        timeout=Duration.seconds(3),
+        asset_dir=tmp_path,
+    )
+    # Then cdk-nag's L1 acknowledgement names it
+    reasons = [
+        entry.data
+        for entry in house.function.node.metadata
+        if entry.type == "aws:cdk:acknowledged-rules"
+    ]
+    text = json.dumps(reasons)
+    assert "AwsSolutions-L1" in text
+    assert "python3.12" in text
+    assert "python3.13" not in text
