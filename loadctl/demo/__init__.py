@@ -212,8 +212,10 @@ def run_demo(
             print(f"--- logs of {record.function} ({record.handler})", file=out)
             print(record.logs.rstrip(), file=out)
     print(file=out)
+    # A batch checks its loads inside the controller's calls, not through the status Lambda.
+    checks = f"{result.status_checks} status checks, " if result.status_checks else ""
     print(
-        f"Summary: {result.status_checks} status checks, {result.transitions} transitions, "
+        f"Summary: {checks}{result.transitions} transitions, "
         f"{result.events_count} history events, {len(result.invocations)} Lambda invocations "
         f"({cold_starts} cold starts); emulated elapsed {result.emulated_seconds:.0f} s, "
         f"wall {wall:.1f} s",
