@@ -31,8 +31,7 @@ from neptune_loader.exceptions import (
 )
 from neptune_loader.progress import error_count
 from neptune_loader.statuses import State
-from neptune_loader.validation import StatusRequest
-from neptune_loader.wait_policy import ProgressMark
+from neptune_loader.validation import StatusRequest, parse_progress_mark
 
 if TYPE_CHECKING:
     from batch_loader.batch_input import Batch
@@ -142,7 +141,8 @@ def _check(batch: Batch, records: list[dict[str, Any]], cycle: Cycle) -> None:
             StatusRequest(
                 load_id=record["id"],
                 checks=record.get("c", 0),
-                progress_mark=ProgressMark(mark["finishedFeeds"], mark["seenAt"]) if mark else None,
+                # The whole mark, as the status Lambda emitted it (shortestFile included).
+                progress_mark=parse_progress_mark(mark),
                 # How the load runs, so the verdict weighs record errors as for a single load.
                 fail_on_error=load.request.get("failOnError", True) is not False,
                 tolerance=load.tolerance,
