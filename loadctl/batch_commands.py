@@ -42,14 +42,15 @@ def cmd_batch(args: argparse.Namespace) -> int:
     from neptune_loader.validation import validate_load_id
     from neptune_loader.wiring import status_checker
 
-    # A batch names its buckets' region through the defaults or each load; the watch needs none.
-    settings = load_cli_settings(args, region_needed=not args.watch)
+    raw = json.loads(Path(args.file).read_text()) if args.file and not args.watch else None
+    # A batch names its buckets' region through the defaults or each load (else the region the
+    # requests are signed for is used, so one is needed); the watch needs none.
+    settings = load_cli_settings(args, region_needed=raw is not None and not _names_region(raw))
     if args.watch:
         ids = [validate_load_id(i, f"--watch {i}") for i in args.watch]
         batch, records = watched_batch(ids)
         max_resubmits = 0
-    elif args.file:
-        raw = json.loads(Path(args.file).read_text())
+    elif raw is not None:
         batch = validate_batch(
             raw, default_role_arn=settings.loader_role_arn, default_region=settings.region
         )
@@ -133,3 +134,17 @@ def add_batch_arguments(batch: argparse.ArgumentParser) -> None:
         help="divide waits by X (for a sped-up emulator)",
     )
     batch.set_defaults(func=cmd_batch)
+
+
+def _names_region(raw: object) -> bool:
+    """Whether every load of a batch file names its bucket's region (the defaults or each load)."""
+    if not isinstance(raw, dict):
+        return False
+    defaults, loads = raw.get("defaults"), raw.get("loads")
+    if isinstance(defaults, dict) and defaults.get("region"):
+        return True
+    return (
+        isinstance(loads, list)
+        and bool(loads)
+        and all(isinstance(load, dict) and load.get("region") for load in loads)
+    )

@@ -87,3 +87,16 @@ def test_batch_watch_follows_loads_started_elsewhere(cli_fixture: Cli) -> None:
     assert cause["succeeded"] == [good]
     assert [r["loadId"] for r in cause["rootFailures"]] == [broken]
     assert len(cli_fixture.emulator.list_loads()) == 2  # nothing sent
+
+
+def test_the_readmes_batch_command_runs_as_written(
+    cli_fixture: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a shell with no region and no loader role (the README's command is all there is)
+    for name in ("AWS_REGION", "AWS_DEFAULT_REGION", "AWS_PROFILE", "LOADER_IAM_ROLE_ARN"):
+        monkeypatch.delenv(name, raising=False)
+    # When the sample batch event runs against the emulator without signing
+    run = cli_fixture.run("batch", write(tmp_path, "batch-good.json"))
+    # Then it names its role and region itself and succeeds
+    assert run.code == EXIT_SUCCEEDED, run.out + run.err
+    assert run.out.splitlines()[-1] == "total: 2 loads, 2 succeeded, 0 failed, 552 records"
