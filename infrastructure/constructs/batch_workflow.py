@@ -47,13 +47,11 @@ class BatchWorkflow(Construct):
         the same handler.
     poll
         The controller's wait bounds (pass the function's): the default timeout outlasts
-        ``max_cycles`` of the longest wait.
+        the controller's cycle bound (``BATCH_MAX_CYCLES``) of the longest wait.
     timeout
         The execution's timeout (default: :func:`batch_timeout`).
     log_retention
         Retention of the execution log group.
-    max_cycles
-        The controller's cycle bound, checked against the history-event limit at synth.
 
     Attributes
     ----------
@@ -74,14 +72,14 @@ class BatchWorkflow(Construct):
         poll: PollSettings | None = None,
         timeout: Duration | None = None,
         log_retention: logs.RetentionDays = logs.RetentionDays.ONE_MONTH,
-        max_cycles: int = BATCH_MAX_CYCLES,
         lambda_retry: LambdaRetryPolicy | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         batch_function = as_function(batch_function)
-        timeout = timeout or batch_timeout(
-            (poll or PollSettings()).status_max_wait_seconds, max_cycles
-        )
+        # The controller ends a batch at its own cycle bound (lambdas' defaults): the same bound
+        # sets the timeout and the history check here.
+        max_cycles = BATCH_MAX_CYCLES
+        timeout = timeout or batch_timeout((poll or PollSettings()).status_max_wait_seconds)
         retry = lambda_retry or LambdaRetryPolicy()
         invalid = sfn.Fail(
             self, "InvalidBatch", error=ERROR_INVALID_INPUT, cause_path="$.error.Cause"
@@ -129,7 +127,7 @@ class BatchWorkflow(Construct):
         )
         if self.max_history_events > HISTORY_EVENT_LIMIT:
             raise ValueError(
-                f"max_cycles={max_cycles} allows up to {self.max_history_events} history events "
+                f"BATCH_MAX_CYCLES={max_cycles} allows up to {self.max_history_events} history events "
                 f"per batch execution, over the Step Functions limit of {HISTORY_EVENT_LIMIT}"
             )
         self.log_group = logs.LogGroup(

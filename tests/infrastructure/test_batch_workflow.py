@@ -7,11 +7,12 @@ from aws_cdk import App, Duration, Stack
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 
+from infrastructure.constructs import batch_workflow
 from infrastructure.constructs.batch_workflow import BatchWorkflow
 from infrastructure.poll_limits import HISTORY_EVENT_LIMIT
 
 
-def _workflow(max_cycles: int) -> BatchWorkflow:
+def _workflow() -> BatchWorkflow:
     stack = Stack(App(), "Test")
     function = lambda_.Function(
         stack,
@@ -26,15 +27,18 @@ def _workflow(max_cycles: int) -> BatchWorkflow:
         batch_function=function,
         timeout=Duration.days(30),
         log_retention=logs.RetentionDays.ONE_WEEK,
-        max_cycles=max_cycles,
     )
 
 
-def test_default_cycle_bound_keeps_the_history_under_the_limit() -> None:
-    workflow = _workflow(1000)
+def test_the_controllers_cycle_bound_keeps_the_history_under_the_limit() -> None:
+    workflow = _workflow()
     assert workflow.max_history_events <= HISTORY_EVENT_LIMIT
 
 
-def test_a_cycle_bound_past_the_history_limit_is_refused_at_synth() -> None:
+def test_a_controller_cycle_bound_past_the_history_limit_is_refused_at_synth(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The bound is the controller's own (neptune_loader.defaults), read by the construct
+    monkeypatch.setattr(batch_workflow, "BATCH_MAX_CYCLES", 1200)
     with pytest.raises(ValueError, match="over the Step Functions limit of 25000"):
-        _workflow(1200)
+        _workflow()
