@@ -89,11 +89,6 @@ class Settings:
     source_buckets: tuple[str, ...] = ()
     source_prefix_list_id: str | None = None
 
-    @property
-    def neptune_endpoint_url(self) -> str:
-        """``https://host:port``, the form the Lambdas read from ``NEPTUNE_ENDPOINT``."""
-        return f"https://{self.neptune_endpoint}:{self.neptune_port}"
-
     @classmethod
     def from_context(
         cls, context: Mapping[str, Any], *, environment: Mapping[str, str] | None = None

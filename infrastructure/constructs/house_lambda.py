@@ -1,7 +1,7 @@
 """The one way this project builds a Lambda function.
 
 Runtime, architecture, tracing, JSON logs, a log group with retention, Powertools settings and
-VPC placement are decided here once, so the two functions cannot drift apart. The code is the
+VPC placement are decided here once, so the functions cannot drift apart. The code is the
 shared ``lambdas/`` asset root (found in a checkout or in the installed package); third-party
 packages come from a layer built with ``pip --platform`` (no Docker at synth): prebuilt by
 ``make`` for this repository's app (:func:`dependency_layer`), or at synth time for an installed

@@ -186,7 +186,7 @@ class NeptuneClusterRef(Construct):
 
 
 class _NeptuneFunction(Construct):
-    """A house Lambda wired to ``cluster``, allowed one Neptune action on it."""
+    """A house Lambda wired to ``cluster``, allowed its Neptune ``actions`` on it."""
 
     def __init__(
         self,
@@ -225,7 +225,7 @@ class _NeptuneFunction(Construct):
             metrics_namespace=metrics_namespace,
             log_retention=log_retention,
         )
-        # Both Lambdas read one settings module, which checks every variable it knows.
+        # Every Lambda reads one settings module, which checks every variable it knows.
         environment = {
             "NEPTUNE_ENDPOINT": cluster.endpoint_url,
             "NEPTUNE_IAM_AUTH": "true" if cluster.iam_auth else "false",
@@ -346,7 +346,7 @@ class NeptuneStartFunction(_NeptuneFunction):
     loader_role_arn
         The ``iamRoleArn`` for requests that do not name one (the role Neptune reads S3 with).
     poll, layer, log_retention, metrics_namespace, log_level
-        As for :class:`NeptuneStatusFunction` (pass the same ``poll``: both Lambdas check it).
+        As for :class:`NeptuneStatusFunction` (pass the same ``poll``: every Lambda checks it).
 
     Attributes
     ----------

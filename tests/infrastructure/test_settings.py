@@ -21,8 +21,6 @@ def test_example_settings_parse_into_typed_values() -> None:
     # Given the cdk.json example / When parsed
     settings = Settings.from_context(example_context())
     # Then
-    assert settings.neptune_endpoint_url.startswith("https://")
-    assert settings.neptune_endpoint_url.endswith(":8182")
     assert settings.subnet_ids == ("subnet-0123456789abcdef0", "subnet-0fedcba9876543210")
     assert settings.iam_auth is True
     assert settings.alarm_topic_arn is None
