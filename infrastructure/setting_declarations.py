@@ -238,9 +238,9 @@ STATUS_TOLERATED_ERRORS_PER_MILLION = Integer(
 )
 MAX_RESUBMITS = Integer(
     key="maxResubmits",
-    default=1,
-    low=0,
-    high=10,
+    default=lambda_defaults.MAX_RESUBMITS,
+    low=lambda_defaults.MAX_RESUBMITS_LOW,
+    high=lambda_defaults.MAX_RESUBMITS_HIGH,
     doc="resubmissions with mode `RESUME` after a `retryable` failure",
 )
 START_QUEUE_FULL_RETRIES = Integer(

@@ -68,12 +68,6 @@ def _start(request: dict[str, Any]) -> str:
     ).load_id
 
 
-def _max_resubmits() -> int:
-    # Set by the stack from the deployment's maxResubmits; unset means no resubmission.
-    raw = os.environ.get("MAX_RESUBMITS", "0").strip() or "0"
-    return max(0, int(raw))
-
-
 @logger.inject_lambda_context(clear_state=True)
 @metrics.log_metrics(capture_cold_start_metric=True)
 def handler(event: Any, context: LambdaContext | None) -> dict[str, Any]:
@@ -91,7 +85,8 @@ def handler(event: Any, context: LambdaContext | None) -> dict[str, Any]:
         check=_checker().check,
         time_left=lambda: budget - (time.monotonic() - started),
         policy=_checker().policy,
-        max_resubmits=_max_resubmits(),
+        # The stack sets MAX_RESUBMITS from the deployment's maxResubmits (settings check it).
+        max_resubmits=settings.max_resubmits,
     )
     state = run_cycle(batch, progress, cycle, max_cycles=BATCH_MAX_CYCLES)
     metrics.add_metric(name="BatchCycles", unit=MetricUnit.Count, value=1)

@@ -32,6 +32,11 @@ MAX_FLOOR_WAIT_SECONDS = 3600
 # NeptuneBatchFailed: at most 22 history events each, so 1,000 cycles stay under the 25,000-event
 # limit (the batch construct checks this at synth); a 200-hour batch needs about 500.
 BATCH_MAX_CYCLES = 1000
+# Resubmissions with mode RESUME after a retryable failure (the workflow's maxResubmits; the batch
+# controller reads it from MAX_RESUBMITS).
+MAX_RESUBMITS = 1
+MAX_RESUBMITS_LOW = 0
+MAX_RESUBMITS_HIGH = 10
 # Record errors a failed load may have and still count as a success (failOnError FALSE only):
 # a count, and a share of the records in errors per million. 0: none tolerated (the default).
 STATUS_TOLERATED_RECORD_ERRORS = 0

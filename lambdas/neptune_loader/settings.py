@@ -36,6 +36,8 @@ class Settings:
     error_tolerance: ErrorTolerance = NO_TOLERANCE
     # Read each load's source in S3 once for its expected records (neptune_loader.source_sample).
     source_estimates: bool = False
+    # Resubmissions with mode RESUME (the batch controller's; the workflow counts its own).
+    max_resubmits: int = defaults.MAX_RESUBMITS
 
 
 def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
@@ -134,4 +136,13 @@ def load_settings(env: Mapping[str, str]) -> Settings:
             / 1_000_000,
         ),
         source_estimates=_bool(env, "SOURCE_ESTIMATES", False),
+        max_resubmits=int(
+            _number(
+                env,
+                "MAX_RESUBMITS",
+                defaults.MAX_RESUBMITS,
+                defaults.MAX_RESUBMITS_LOW,
+                defaults.MAX_RESUBMITS_HIGH,
+            )
+        ),
     )

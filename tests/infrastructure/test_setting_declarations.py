@@ -164,13 +164,14 @@ def test_readme_lists_every_environment_variable_the_lambdas_read() -> None:
     assert not missing, f"README's environment list lacks {sorted(missing)}"
 
 
-# The status Lambda's variable for each context key the stack passes on (neptune_functions.py).
+# The Lambdas' variable for each context key the stack passes on (neptune_functions.py).
 LAMBDA_VARIABLES = {
     declared.STATUS_MIN_WAIT: "STATUS_MIN_WAIT_SECONDS",
     declared.STATUS_MAX_WAIT: "STATUS_MAX_WAIT_SECONDS",
     declared.STATUS_MAX_ERRORS_FETCHED: "STATUS_MAX_ERRORS_FETCHED",
     declared.STATUS_TOLERATED_RECORD_ERRORS: "STATUS_TOLERATED_RECORD_ERRORS",
     declared.STATUS_TOLERATED_ERRORS_PER_MILLION: "STATUS_TOLERATED_ERRORS_PER_MILLION",
+    declared.MAX_RESUBMITS: "MAX_RESUBMITS",  # the batch controller's
 }
 
 
