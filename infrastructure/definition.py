@@ -31,11 +31,16 @@ from .settings import DEFAULT_STACK_NAME as STACK_NAME
 
 DEFAULT_TEMPLATE = Path(__file__).resolve().parents[1] / "cdk.out" / f"{STACK_NAME}.template.json"
 
+# The Lambda handlers (relative to the asset root lambdas/), named once: the function constructs
+# build the functions with them, and this reader finds the functions by them.
+STATUS_HANDLER = "loader_status.handler.handler"
+START_HANDLER = "start_loader.handler.handler"
+BATCH_HANDLER = "batch_loader.handler.handler"
 FunctionRole = Literal["status", "start", "batch"]
 HANDLER_ROLES: dict[str, FunctionRole] = {
-    "loader_status.handler.handler": "status",
-    "start_loader.handler.handler": "start",
-    "batch_loader.handler.handler": "batch",
+    STATUS_HANDLER: "status",
+    START_HANDLER: "start",
+    BATCH_HANDLER: "batch",
 }
 # The functions every template has; the batch controller is optional (templates of older builds).
 REQUIRED_ROLES: frozenset[FunctionRole] = frozenset({"status", "start"})

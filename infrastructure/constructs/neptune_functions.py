@@ -29,6 +29,7 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from .. import setting_declarations as declared
+from ..definition import BATCH_HANDLER, START_HANDLER, STATUS_HANDLER
 from ..lambda_code import lambda_defaults
 from ..settings import PollSettings
 from .house_lambda import HouseLambda, SharedFunctionProps
@@ -41,9 +42,6 @@ if TYPE_CHECKING:
 
     from ..settings import Settings
 
-STATUS_HANDLER = "loader_status.handler.handler"
-START_HANDLER = "start_loader.handler.handler"
-BATCH_HANDLER = "batch_loader.handler.handler"
 STATUS_SERVICE_NAME = "neptune-load-status"
 START_SERVICE_NAME = "neptune-load-start"
 BATCH_SERVICE_NAME = "neptune-load-batch"

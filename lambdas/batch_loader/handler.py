@@ -19,7 +19,11 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from batch_loader.batch_input import validate_batch
 from batch_loader.controller import Cycle, new_records, run_cycle
-from neptune_loader.defaults import BATCH_MAX_CYCLES, DEFAULT_METRICS_NAMESPACE
+from neptune_loader.defaults import (
+    BATCH_MAX_CYCLES,
+    DEFAULT_METRICS_NAMESPACE,
+    DEFAULT_SERVICE_NAME,
+)
 from neptune_loader.neptune_client import LoaderStatusApi, create_start_client, create_status_client
 from neptune_loader.settings import Settings, load_settings
 from neptune_loader.start_load import start_load
@@ -29,7 +33,7 @@ if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
     from mypy_boto3_neptunedata import NeptuneDataClient
 
-SERVICE = "neptune-bulk-load"
+SERVICE = DEFAULT_SERVICE_NAME
 logger = Logger(service=os.environ.get("POWERTOOLS_SERVICE_NAME", SERVICE))
 metrics = Metrics(
     namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", DEFAULT_METRICS_NAMESPACE)

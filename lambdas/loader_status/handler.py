@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 
-from neptune_loader.defaults import DEFAULT_METRICS_NAMESPACE
+from neptune_loader.defaults import DEFAULT_METRICS_NAMESPACE, DEFAULT_SERVICE_NAME
 from neptune_loader.neptune_client import Deadline
 from neptune_loader.progress import error_count
 from neptune_loader.settings import Settings, load_settings
@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
     from neptune_loader.status_output import StatusOutput
 
-SERVICE = "neptune-bulk-load"
+SERVICE = DEFAULT_SERVICE_NAME
 logger = Logger(service=os.environ.get("POWERTOOLS_SERVICE_NAME", SERVICE))
 metrics = Metrics(
     namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", DEFAULT_METRICS_NAMESPACE)

@@ -12,6 +12,9 @@ from __future__ import annotations
 # The handlers' CloudWatch metrics namespace when POWERTOOLS_METRICS_NAMESPACE is unset; the stack
 # sets its own name there, and its default name is this one.
 DEFAULT_METRICS_NAMESPACE = "NeptuneBulkLoad"
+# The handlers' Powertools service name when POWERTOOLS_SERVICE_NAME is unset (the stack sets one
+# per function).
+DEFAULT_SERVICE_NAME = "neptune-bulk-load"
 
 # Shortest and longest wait the status Lambda asks for between checks (``nextWaitSeconds``).
 STATUS_MIN_WAIT_SECONDS = 10

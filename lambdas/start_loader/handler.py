@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 
-from neptune_loader.defaults import DEFAULT_METRICS_NAMESPACE
+from neptune_loader.defaults import DEFAULT_METRICS_NAMESPACE, DEFAULT_SERVICE_NAME
 from neptune_loader.exceptions import InvalidInputError
 from neptune_loader.loader_request import validate_loader_request
 from neptune_loader.neptune_client import (
@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
     from mypy_boto3_neptunedata import NeptuneDataClient
 
-SERVICE = "neptune-bulk-load"
+SERVICE = DEFAULT_SERVICE_NAME
 logger = Logger(service=os.environ.get("POWERTOOLS_SERVICE_NAME", SERVICE))
 metrics = Metrics(
     namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", DEFAULT_METRICS_NAMESPACE)
