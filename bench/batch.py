@@ -49,7 +49,7 @@ def _lambda_cost(calls: int) -> float:
 
 def _run(machine: str, cdk_out: Path, execution_input: dict[str, Any]) -> dict[str, Any]:
     from loadctl.emulator import ManualClock, NeptuneLoaderEmulator
-    from loadctl.runner import WorkflowRunner
+    from loadctl.runner import workflow_on_emulator
     from loadctl.runner.cdk_out import load_synthesized_workflow
 
     workflow = load_synthesized_workflow(cdk_out, machine)  # type: ignore[arg-type]
@@ -58,15 +58,7 @@ def _run(machine: str, cdk_out: Path, execution_input: dict[str, Any]) -> dict[s
         data_root=SAMPLES, clock=clock, records_per_second=SAMPLE_RECORDS / LOAD_SECONDS
     )
     started = time.monotonic()
-    with (
-        emulator.serve() as endpoint,
-        WorkflowRunner(
-            workflow.definition,
-            workflow.functions,
-            neptune_endpoint=endpoint,
-            on_wait=clock.advance,
-        ) as runner,
-    ):
+    with workflow_on_emulator(workflow, emulator, clock) as (runner, _):
         result = runner.run(execution_input, timeout_seconds=3600)
     if result.status != "SUCCEEDED":
         raise RuntimeError(f"{machine} run ended {result.status}: {result.error} {result.cause}")

@@ -199,18 +199,16 @@ def workflow_with_sources(
     """The local runner on ``workflow`` against ``emulator`` served (its waits advance
     ``clock``) and a stand-in holding ``data_root``, source estimates on: yields the runner, the
     stand-in and the emulator's endpoint."""
-    from loadctl.runner import WorkflowRunner
+    from loadctl.runner import workflow_on_emulator
 
     with (
-        emulator.serve() as endpoint,
         S3StandIn(data_root) as s3,
-        WorkflowRunner(
-            workflow.definition,
-            workflow.functions,
-            neptune_endpoint=endpoint,
-            on_wait=clock.advance,
+        workflow_on_emulator(
+            workflow,
+            emulator,
+            clock,
             environment={**s3.environment(), "SOURCE_ESTIMATES": "true"},
-        ) as runner,
+        ) as (runner, endpoint),
     ):
         yield runner, s3, endpoint
 

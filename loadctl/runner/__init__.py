@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from loadctl.runner.execution_result import ExecutionResult, InvocationRecord
 from loadctl.runner.lambda_worker import Invocation, LambdaFunctionSpec, LambdaWorker
-from loadctl.runner.runner import WorkflowRunner
+from loadctl.runner.runner import WorkflowRunner, workflow_on_emulator
 
 __all__ = [
     "ExecutionResult",
@@ -22,4 +22,5 @@ __all__ = [
     "LambdaFunctionSpec",
     "LambdaWorker",
     "WorkflowRunner",
+    "workflow_on_emulator",
 ]

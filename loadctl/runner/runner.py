@@ -8,13 +8,18 @@ import logging
 import time
 import uuid
 import zipfile
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from loadctl.runner._moto_hooks import moto_hooks
 from loadctl.runner.execution_result import ExecutionLog, ExecutionResult, InvocationRecord
 from loadctl.runner.lambda_worker import Invocation, LambdaFunctionSpec, LambdaWorker
+
+if TYPE_CHECKING:
+    from loadctl.emulator import ManualClock, NeptuneLoaderEmulator
+    from loadctl.runner.cdk_out import SynthesizedWorkflow
 
 # moto's interpreter runs in the default account; the definition's Lambda ARNs are rewritten to it.
 MOTO_ACCOUNT_ID = "123456789012"
@@ -270,3 +275,26 @@ class WorkflowRunner:
             if not page.get("nextToken"):
                 return events
             kwargs["nextToken"] = page["nextToken"]
+
+
+@contextmanager
+def workflow_on_emulator(
+    workflow: SynthesizedWorkflow,
+    emulator: NeptuneLoaderEmulator,
+    clock: ManualClock,
+    *,
+    environment: dict[str, str] | None = None,
+) -> Iterator[tuple[WorkflowRunner, str]]:
+    """``emulator`` served and the runner on ``workflow`` against it, its waits advancing
+    ``clock``: yields the runner and the emulator's endpoint."""
+    with (
+        emulator.serve() as endpoint,
+        WorkflowRunner(
+            workflow.definition,
+            workflow.functions,
+            neptune_endpoint=endpoint,
+            on_wait=clock.advance,
+            environment=environment,
+        ) as runner,
+    ):
+        yield runner, endpoint

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from loadctl.demo.scenarios import SCENARIOS, read_event
 from loadctl.emulator import ManualClock, NeptuneLoaderEmulator
-from loadctl.runner import ExecutionResult, WorkflowRunner
+from loadctl.runner import ExecutionResult, workflow_on_emulator
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -32,20 +32,14 @@ def run_batch(
     emulator = NeptuneLoaderEmulator(
         data_root=SAMPLES, clock=clock, records_per_second=records_per_second
     )
-    with emulator.serve() as endpoint:
+    with workflow_on_emulator(workflow, emulator, clock) as (runner, _):
         if scenario is not None:
             batch = SCENARIOS[scenario].prepare(emulator)
         if fail_first:
             emulator.fail_next_load(feed_status="LOAD_S3_READ_ERROR")
         if prepare is not None:
             prepare(emulator)
-        with WorkflowRunner(
-            workflow.definition,
-            workflow.functions,
-            neptune_endpoint=endpoint,
-            on_wait=clock.advance,
-        ) as runner:
-            result = runner.run(batch, timeout_seconds=240)
+        result = runner.run(batch, timeout_seconds=240)
     return result, emulator
 
 

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from infrastructure.setting_declarations import START_QUEUE_FULL_RETRIES
 from loadctl.demo.scenarios import read_event
 from loadctl.emulator import Fault, ManualClock, NeptuneLoaderEmulator
-from loadctl.runner import ExecutionResult, WorkflowRunner
+from loadctl.runner import ExecutionResult, workflow_on_emulator
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -35,18 +35,10 @@ def run(
 ) -> tuple[ExecutionResult, NeptuneLoaderEmulator]:
     clock = ManualClock(start=time.time())
     emulator = NeptuneLoaderEmulator(data_root=SAMPLES, clock=clock, records_per_second=10.0)
-    with emulator.serve() as endpoint:
+    with workflow_on_emulator(workflow, emulator, clock) as (runner, _):
         execution_input = prepare(emulator)
-        with WorkflowRunner(
-            workflow.definition,
-            workflow.functions,
-            neptune_endpoint=endpoint,
-            on_wait=clock.advance,
-        ) as runner:
-            clock.advance(
-                max(time.time() - clock.now(), 0.0)
-            )  # the workers took real time to start
-            result = runner.run(execution_input, timeout_seconds=90)
+        clock.advance(max(time.time() - clock.now(), 0.0))  # the workers took real time to start
+        result = runner.run(execution_input, timeout_seconds=90)
     return result, emulator
 
 

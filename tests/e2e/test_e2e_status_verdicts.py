@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from loadctl.demo.scenarios import read_event
 from loadctl.emulator import Fault, ManualClock, NeptuneLoaderEmulator
-from loadctl.runner import ExecutionResult, WorkflowRunner
+from loadctl.runner import ExecutionResult, workflow_on_emulator
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -25,15 +25,9 @@ def run(
 ) -> tuple[ExecutionResult, NeptuneLoaderEmulator]:
     clock = ManualClock()
     emulator = NeptuneLoaderEmulator(data_root=SAMPLES, clock=clock, records_per_second=10.0)
-    with emulator.serve() as endpoint:
+    with workflow_on_emulator(workflow, emulator, clock) as (runner, _):
         execution_input = prepare(emulator)
-        with WorkflowRunner(
-            workflow.definition,
-            workflow.functions,
-            neptune_endpoint=endpoint,
-            on_wait=clock.advance,
-        ) as runner:
-            result = runner.run(execution_input, timeout_seconds=60)
+        result = runner.run(execution_input, timeout_seconds=60)
     return result, emulator
 
 

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from loadctl.demo.scenarios import SCENARIOS, UNKNOWN_LOAD_ID
 from loadctl.emulator import ManualClock, NeptuneLoaderEmulator
-from loadctl.runner import ExecutionResult, WorkflowRunner
+from loadctl.runner import ExecutionResult, workflow_on_emulator
 
 if TYPE_CHECKING:
     from loadctl.runner.cdk_out import SynthesizedWorkflow
@@ -18,15 +18,9 @@ SAMPLES = Path(__file__).resolve().parents[2] / "samples"
 def run_scenario(workflow: SynthesizedWorkflow, name: str) -> tuple[ExecutionResult, Any]:
     clock = ManualClock()
     emulator = NeptuneLoaderEmulator(data_root=SAMPLES, clock=clock, records_per_second=10.0)
-    with emulator.serve() as endpoint:
+    with workflow_on_emulator(workflow, emulator, clock) as (runner, _):
         execution_input = SCENARIOS[name].prepare(emulator)
-        with WorkflowRunner(
-            workflow.definition,
-            workflow.functions,
-            neptune_endpoint=endpoint,
-            on_wait=clock.advance,
-        ) as runner:
-            result = runner.run(execution_input, timeout_seconds=60)
+        result = runner.run(execution_input, timeout_seconds=60)
     return result, execution_input
 
 

@@ -24,7 +24,7 @@ from reliability_support import (
 )
 
 from loadctl.emulator import Fault, ManualClock, NeptuneLoaderEmulator
-from loadctl.runner import ExecutionResult, WorkflowRunner
+from loadctl.runner import ExecutionResult, WorkflowRunner, workflow_on_emulator
 from loadctl.runner.cdk_out import load_synthesized_workflow
 from tests.lambda_harness import SAMPLES
 
@@ -55,15 +55,7 @@ def workflow(synthesized_app: SynthesizedApp) -> Iterator[Workflow]:
     synthesized = load_synthesized_workflow(synthesized_app.cdk_out)
     clock = ManualClock(start=1_700_000_000.0)
     emulator = NeptuneLoaderEmulator(data_root=SAMPLES, clock=clock, records_per_second=10.0)
-    with (
-        emulator.serve() as endpoint,
-        WorkflowRunner(
-            synthesized.definition,
-            synthesized.functions,
-            neptune_endpoint=endpoint,
-            on_wait=clock.advance,
-        ) as runner,
-    ):
+    with workflow_on_emulator(synthesized, emulator, clock) as (runner, _):
         yield Workflow(runner, emulator)
 
 
