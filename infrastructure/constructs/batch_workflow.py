@@ -12,7 +12,7 @@ chose this shape over a Map or child executions.
 
 from __future__ import annotations
 
-from aws_cdk import CfnElement, Duration, RemovalPolicy, Stack
+from aws_cdk import Duration
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_stepfunctions as sfn
@@ -23,7 +23,7 @@ from ..contract import ERROR_BATCH_FAILED, ERROR_INVALID_INPUT
 from ..lambda_code import lambda_defaults
 from ..poll_limits import HISTORY_EVENT_LIMIT, worst_case_history_events
 from ..settings import PollSettings
-from .nag import acknowledge
+from .logged_state_machine import logged_state_machine
 from .neptune_functions import BATCH_FUNCTION_TIMEOUT_SECONDS, NeptuneBatchFunction, as_function
 from .state_errors import LAMBDA_INVALID_INPUT_ERROR, LAMBDA_SERVICE_ERRORS, LambdaRetryPolicy
 
@@ -130,33 +130,12 @@ class BatchWorkflow(Construct):
                 f"BATCH_MAX_CYCLES={max_cycles} allows up to {self.max_history_events} history events "
                 f"per batch execution, over the Step Functions limit of {HISTORY_EVENT_LIMIT}"
             )
-        self.log_group = logs.LogGroup(
-            self, "ExecutionLogs", retention=log_retention, removal_policy=RemovalPolicy.DESTROY
-        )
-        self.state_machine = sfn.StateMachine(
+        self.state_machine, self.log_group = logged_state_machine(
             self,
-            "StateMachine",
+            start=start,
             comment="Load many sources as one batch: order, dependencies, the queue, one verdict",
-            definition_body=sfn.DefinitionBody.from_chainable(start),
-            state_machine_type=sfn.StateMachineType.STANDARD,
             timeout=timeout,
-            tracing_enabled=True,
-            logs=sfn.LogOptions(
-                destination=self.log_group, level=sfn.LogLevel.ALL, include_execution_data=True
-            ),
-        )
-        stack = Stack.of(self)
-        function_resource = batch_function.node.default_child
-        assert isinstance(function_resource, CfnElement)  # a function of this app
-        logical_id = stack.resolve(stack.get_logical_id(function_resource))
-        acknowledge(
-            self.state_machine.role,
-            id=f"AwsSolutions-IAM5[Resource::<{logical_id}.Arn>:*]",
-            reason="LambdaInvoke grants the function and its versions/aliases; the role can "
-            "invoke only the batch controller",
-        )
-        acknowledge(
-            self.state_machine.role,
-            id="AwsSolutions-IAM5[Resource::*]",
-            reason="X-Ray tracing and CloudWatch Logs delivery actions support no resource scoping",
+            log_retention=log_retention,
+            invoked=(batch_function,),
+            invoked_reason="the batch controller",
         )

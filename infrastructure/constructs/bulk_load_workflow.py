@@ -16,7 +16,7 @@ Cause, plus the start error.
 
 from __future__ import annotations
 
-from aws_cdk import CfnElement, Duration, RemovalPolicy, Stack
+from aws_cdk import Duration
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_stepfunctions as sfn
@@ -34,7 +34,7 @@ from ..poll_limits import (
 from ..setting_declarations import MAX_RESUBMITS, WORKFLOW_TIMEOUT
 from ..settings import PollSettings
 from .load_status_poller import LoadStatusPoller
-from .nag import acknowledge
+from .logged_state_machine import logged_state_machine
 from .neptune_functions import NeptuneStartFunction, NeptuneStatusFunction, as_function
 from .start_exits import start_failed
 from .state_errors import (
@@ -223,22 +223,15 @@ class BulkLoadWorkflow(Construct):
                 f"Functions limit of {HISTORY_EVENT_LIMIT}: lower poll.max_checks or max_resubmits"
             )
 
-        self.log_group = logs.LogGroup(
-            self, "ExecutionLogs", retention=log_retention, removal_policy=RemovalPolicy.DESTROY
-        )
-        self.state_machine = sfn.StateMachine(
+        self.state_machine, self.log_group = logged_state_machine(
             self,
-            "StateMachine",
+            start=route_input,
             comment="Start or watch a Neptune bulk load until it ends",
-            definition_body=sfn.DefinitionBody.from_chainable(route_input),
-            state_machine_type=sfn.StateMachineType.STANDARD,
             timeout=timeout,
-            tracing_enabled=True,
-            logs=sfn.LogOptions(
-                destination=self.log_group, level=sfn.LogLevel.ALL, include_execution_data=True
-            ),
+            log_retention=log_retention,
+            invoked=(status_function, start_function),
+            invoked_reason="this workflow's two functions",
         )
-        self._acknowledge_nag_findings((status_function, start_function))
 
     def _watch_load(self) -> sfn.Chain:
         """The Passes that put a watched load's id at ``$.start`` and its options at
@@ -266,23 +259,3 @@ class BulkLoadWorkflow(Construct):
             .otherwise(plain)
         )
         return sfn.Chain.custom(choose, [plain, with_fail_on_error, with_tolerance], plain)
-
-    def _acknowledge_nag_findings(self, functions: tuple[lambda_.IFunction, ...]) -> None:
-        """The state machine role's wildcards: invoking the functions' versions, and X-Ray and
-        log delivery."""
-        stack = Stack.of(self)
-        for function in functions:
-            function_resource = function.node.default_child
-            assert isinstance(function_resource, CfnElement)  # a function of this app
-            logical_id = stack.resolve(stack.get_logical_id(function_resource))
-            acknowledge(
-                self.state_machine.role,
-                id=f"AwsSolutions-IAM5[Resource::<{logical_id}.Arn>:*]",
-                reason="LambdaInvoke grants the function and its versions/aliases; the role can "
-                "invoke only this workflow's two functions",
-            )
-        acknowledge(
-            self.state_machine.role,
-            id="AwsSolutions-IAM5[Resource::*]",
-            reason="X-Ray tracing and CloudWatch Logs delivery actions support no resource scoping",
-        )
