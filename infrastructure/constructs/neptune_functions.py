@@ -67,6 +67,17 @@ def _checked(declaration: declared.Text | declared.IdList, prop: str, value: str
     return value
 
 
+def _loader_role(loader_role_arn: str | None) -> dict[str, str]:
+    """The environment naming the default loader role, checked (none without a role)."""
+    if not loader_role_arn:
+        return {}
+    return {
+        "LOADER_IAM_ROLE_ARN": _checked(
+            declared.LOADER_ROLE_ARN, "loader_role_arn", loader_role_arn
+        )
+    }
+
+
 class NeptuneClusterRef(Construct):
     """One existing Neptune cluster, and the network path and IAM scope the functions use.
 
@@ -365,8 +376,6 @@ class NeptuneStartFunction(_NeptuneFunction):
         metrics_namespace: str = METRICS_NAMESPACE,
         log_level: str = "INFO",
     ) -> None:
-        if loader_role_arn:
-            _checked(declared.LOADER_ROLE_ARN, "loader_role_arn", loader_role_arn)
         super().__init__(
             scope,
             construct_id,
@@ -379,7 +388,7 @@ class NeptuneStartFunction(_NeptuneFunction):
             # answer is lost, a look for the load it may have created (<= 10 s).
             timeout=Duration.seconds(60),
             poll=poll or PollSettings(),
-            extra_environment={"LOADER_IAM_ROLE_ARN": loader_role_arn} if loader_role_arn else {},
+            extra_environment=_loader_role(loader_role_arn),
             layer=layer,
             log_retention=log_retention,
             metrics_namespace=metrics_namespace,
@@ -423,8 +432,6 @@ class NeptuneBatchFunction(_NeptuneFunction):
         metrics_namespace: str = METRICS_NAMESPACE,
         log_level: str = "INFO",
     ) -> None:
-        if loader_role_arn:
-            _checked(declared.LOADER_ROLE_ARN, "loader_role_arn", loader_role_arn)
         super().__init__(
             scope,
             construct_id,
@@ -436,7 +443,7 @@ class NeptuneBatchFunction(_NeptuneFunction):
             timeout=Duration.seconds(BATCH_FUNCTION_TIMEOUT_SECONDS),
             poll=poll or PollSettings(),
             extra_environment={
-                **({"LOADER_IAM_ROLE_ARN": loader_role_arn} if loader_role_arn else {}),
+                **_loader_role(loader_role_arn),
                 "MAX_RESUBMITS": str(max_resubmits),
             },
             layer=layer,

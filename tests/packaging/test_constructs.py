@@ -276,3 +276,11 @@ def test_the_runtime_acknowledgement_names_the_runtime(
     assert "AwsSolutions-L1" in text
     assert "python3.12" in text
     assert "python3.13" not in text
+
+
+@pytest.mark.parametrize("function", [NeptuneStartFunction, NeptuneBatchFunction])
+def test_a_malformed_loader_role_is_refused_naming_the_prop(function: type) -> None:
+    stack = scratch_stack()
+    cluster = NeptuneClusterRef(stack, "Cluster", **CLUSTER)
+    with pytest.raises(ValueError, match=r"^loader_role_arn must be"):
+        function(stack, "Function", cluster=cluster, loader_role_arn="NeptuneLoadFromS3")
